@@ -1,0 +1,2 @@
+export * from './canary';
+export * from './canary.entity';

@@ -1,0 +1,54 @@
+import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface KafkaClientConfig {
+  KAFKA_BROKERS: string[];
+  KAFKA_CLIENT_ID: string;
+}
+
+const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own log lines go through the app's pino logger. */
+export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
+  const kafkaLogger = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS,
+    // kafkajs's INFO is chatty (every group join); warnings and errors are what operators need.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, namespace, log }: LogEntry) => {
+        const { message, ...extra } = log;
+        kafkaLogger[PINO_LEVEL[level] ?? 'info']({ namespace, ...extra }, message);
+      },
+    retry: { initialRetryTime: 100, retries: 8 },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  configEntries?: Array<{ name: string; value: string }>;
+}
+
+/** Creates the topics that do not exist yet; existing ones are left as they are. */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({ topics: missing.map((t) => ({ ...t, replicationFactor: -1 })), waitForLeaders: true });
+    }
+    return missing.map((t) => t.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

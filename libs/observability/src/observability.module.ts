@@ -1,0 +1,34 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { Kafka } from 'kafkajs';
+import { HealthController } from './health.controller';
+import { HEALTH_KAFKA, HEALTH_REGISTRY_URL, KafkaHealthIndicator, SchemaRegistryHealthIndicator } from './health-indicators';
+import { createMetricsRegistry } from './metrics';
+import { METRICS_REGISTRY, MetricsController } from './metrics.controller';
+
+export interface ObservabilityOptions {
+  app: string;
+  /** Token of the app's Kafka client, so health checks reuse its connection settings. */
+  kafkaToken: string | symbol;
+  registryUrl: string;
+}
+
+/** Liveness, readiness (Kafka, registry, PostgreSQL) and Prometheus /metrics for one app. */
+@Module({})
+export class ObservabilityModule {
+  static forApp(options: ObservabilityOptions): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: METRICS_REGISTRY, useValue: createMetricsRegistry(options.app) },
+        { provide: HEALTH_KAFKA, useFactory: (kafka: Kafka) => kafka, inject: [options.kafkaToken] },
+        { provide: HEALTH_REGISTRY_URL, useValue: options.registryUrl },
+        KafkaHealthIndicator,
+        SchemaRegistryHealthIndicator,
+      ],
+      exports: [METRICS_REGISTRY],
+    };
+  }
+}

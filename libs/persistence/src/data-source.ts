@@ -1,0 +1,51 @@
+import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { BACKBONE_MIGRATIONS } from './migrations';
+
+export interface DatabaseConfig {
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type Entities = MixedList<Function | string | EntitySchema>;
+
+/**
+ * Options for the backbone's one PostgreSQL database. The schema is owned by the migrations in
+ * this lib, never by `synchronize`, so every change is reviewed and replayable.
+ */
+export function dataSourceOptions(config: DatabaseConfig, entities: Entities = []): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    entities,
+    migrations: BACKBONE_MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: config.DATABASE_POOL_SIZE },
+  };
+}
+
+export function createDataSource(config: DatabaseConfig, entities: Entities = []): DataSource {
+  return new DataSource(dataSourceOptions(config, entities));
+}
+
+// Any fixed 64-bit number; it only has to be the same in every process that migrates.
+const MIGRATION_LOCK_KEY = 4_242_001;
+
+/**
+ * Runs pending migrations under a PostgreSQL advisory lock, so several apps starting at once
+ * migrate one after the other instead of racing on the same DDL.
+ */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const lockHolder = dataSource.createQueryRunner();
+  await lockHolder.connect();
+  try {
+    await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lockHolder.release();
+  }
+}

@@ -1,0 +1,4 @@
+import { Foundation1764340000000 } from './1764340000000-foundation';
+
+/** Every migration, oldest first. A new migration is appended here and nowhere else. */
+export const BACKBONE_MIGRATIONS = [Foundation1764340000000];

@@ -1,0 +1,3 @@
+export * from './avro-serde';
+export * from './serde.module';
+export * from './logical-types';
