@@ -183,8 +183,6 @@ kafka_ready() { port_open "$KAFKA_PORT" && grep -q "BrokerServer id=1\] Transiti
 
 start_kafka() {
   if is_ours kafka; then say "kafka: already running (pid $(pid_of kafka))"; return 0; fi
-  require_free_port "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
-  require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
   local conf="$STACK_DIR/kafka.properties" logdir="$DATA_DIR/kafka" cluster_id_file="$DATA_DIR/kafka-cluster-id"
   mkdir -p "$logdir"
   # Single node: every replication factor is 1, or the group coordinator never becomes available.
@@ -236,8 +234,6 @@ registry_ready() { curl -fsS -o /dev/null --max-time 2 "$(registry_url)/subjects
 
 start_registry() {
   if is_ours registry; then say "registry: already running (pid $(pid_of registry))"; return 0; fi
-  require_free_port "$SCHEMA_REGISTRY_PORT" "the schema registry (SCHEMA_REGISTRY_PORT)"
-  require_free_port "$SCHEMA_REGISTRY_MANAGEMENT_PORT" "the registry's management interface (SCHEMA_REGISTRY_MANAGEMENT_PORT)"
   say "registry: starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$SCHEMA_REGISTRY_PORT, stored in PostgreSQL database $SCHEMA_REGISTRY_DATABASE ($REGISTRY_JAVA)"
   : >"$LOG_DIR/registry.log"
   # Persistent storage is essential: a registry that restarts empty hands out schema ids from 1
@@ -254,12 +250,25 @@ start_registry() {
   echo $! >"$PID_DIR/registry.pid"
 }
 
+# Checked before anything is downloaded or started, so a clash fails in a second with its cause.
+require_free_ports() {
+  if ! is_ours kafka; then
+    require_free_port "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
+    require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
+  fi
+  if ! is_ours registry; then
+    require_free_port "$SCHEMA_REGISTRY_PORT" "the schema registry (SCHEMA_REGISTRY_PORT)"
+    require_free_port "$SCHEMA_REGISTRY_MANAGEMENT_PORT" "the registry's management interface (SCHEMA_REGISTRY_MANAGEMENT_PORT)"
+  fi
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_up() {
   local started=$SECONDS
   mkdir -p "$DATA_DIR" "$LOG_DIR" "$PID_DIR"
   require_tools
+  require_free_ports
   ensure_postgres
   provision_kafka
   provision_registry

@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Kafka, Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { ensureTopics } from '@backbone/messaging';
-import { AvroRecordSchema, AvroSerde } from '@backbone/serde';
+import { AvroRecordSchema, AvroSerde, readSchemaFile } from '@backbone/serde';
 import { CanaryEntity } from './canary.entity';
 
 export const CANARY_TOPIC = 'backbone.ops.canary.v1';
 
-export const CANARY_SCHEMA: AvroRecordSchema = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', 'schemas', 'ops', 'PipelineCanary.avsc'), 'utf8'),
-);
+export const CANARY_SCHEMA: AvroRecordSchema = readSchemaFile('ops/PipelineCanary.avsc');
 
 export interface PipelineCanary {
   canaryId: string;
@@ -48,7 +44,7 @@ export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs =
   const schemaId = await serde.register(CANARY_SCHEMA);
   const canary: PipelineCanary = { canaryId: randomUUID(), emittedAt: new Date(), emittedBy };
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   let partition: number;
   let offset: string;

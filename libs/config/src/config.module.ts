@@ -1,6 +1,4 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import type { z } from 'zod';
-import { loadConfig } from './load-config';
 
 /** Injection token for an app's parsed config: `@Inject(APP_CONFIG) config: IngestApiConfig`. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -8,11 +6,11 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 @Global()
 @Module({})
 export class AppConfigModule {
-  /** Parses the environment against the app's schema at start-up; a bad value stops the app. */
-  static forRoot<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+  /** Makes the config parsed at start-up (see loadConfig) injectable everywhere in the app. */
+  static forRoot<T extends object>(config: T): DynamicModule {
     return {
       module: AppConfigModule,
-      providers: [{ provide: APP_CONFIG, useValue: loadConfig(schema, env) }],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],
     };
   }

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@backbone/config';
+import { KAFKA, KafkaModule } from '@backbone/messaging';
+import { createLogger, ObservabilityModule } from '@backbone/observability';
+import { PersistenceModule } from '@backbone/persistence';
+import { LoggingModule } from '@backbone/platform';
+import { SerdeModule } from '@backbone/serde';
+import type { IngestApiConfig } from './ingest-api.config';
+
+/** The way in for source systems. Publishing endpoints arrive with the ingest issue. */
+@Module({})
+export class IngestApiModule {
+  static forRoot(config: IngestApiConfig): DynamicModule {
+    return {
+      module: IngestApiModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forApp('ingest-api', config.LOG_LEVEL),
+        KafkaModule.forRoot(config, createLogger('ingest-api', config.LOG_LEVEL)),
+        SerdeModule.forRoot(config.SCHEMA_REGISTRY_URL),
+        PersistenceModule.forRoot(config),
+        ObservabilityModule.forApp({ app: 'ingest-api', kafkaToken: KAFKA, registryUrl: config.SCHEMA_REGISTRY_URL }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { z } from 'zod';
+import { ConfigError, loadConfig } from '@backbone/config';
+
+export interface HttpAppOptions {
+  name: string;
+  title: string;
+  description: string;
+  version?: string;
+}
+
+/** Serves the app's OpenAPI document at /openapi.json and a browsable UI at /docs. */
+export function serveOpenApi(app: INestApplication, options: HttpAppOptions): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion(options.version ?? '0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+}
+
+/** Builds a Nest app (logger, shutdown hooks, OpenAPI) without listening: tests use it as is. */
+export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
+  app.enableShutdownHooks();
+  serveOpenApi(app, options);
+  return app;
+}
+
+/**
+ * The whole of an app's `main.ts`: parse the environment (a bad value stops the app with one line
+ * naming the variables), build the app module from the config, and listen.
+ */
+export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: string }>>(
+  envSchema: S,
+  appModule: (config: z.infer<S>) => DynamicModule,
+  options: HttpAppOptions,
+): Promise<void> {
+  let config: z.infer<S>;
+  try {
+    config = loadConfig(envSchema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${options.name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const app = await createHttpApp(appModule(config), options);
+  await app.listen(config.PORT, config.HOST);
+}

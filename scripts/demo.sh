@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's first command: install, bring up the stack and the apps, and run the demo.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/install.sh
+bash scripts/stack.sh up
+bash scripts/apps.sh up
+echo
+echo "== health of every app"
+bash scripts/apps.sh status
+echo
+echo "== demo: one event through the registry, Kafka and PostgreSQL"
+node dist/apps/ops-cli/main.js canary
+echo
+echo "The apps keep running: scripts/apps.sh down and scripts/stack.sh down stop them."
