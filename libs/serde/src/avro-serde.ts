@@ -38,7 +38,7 @@ export class AvroSerde {
   ): Promise<number> {
     const { id } = await this.registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject: options.subject ?? fullName(schema), compatibility: COMPATIBILITY[options.compatibility ?? 'BACKWARD_TRANSITIVE'] },
+      { subject: options.subject ?? fullName(schema), compatibility: COMPATIBILITY[options.compatibility ?? 'FULL_TRANSITIVE'] },
     );
     return id;
   }

@@ -2,8 +2,14 @@ import { Type, types } from 'avsc';
 
 /*
  * avsc leaves logical types to the application. These map the ones our schemas use onto the
- * JavaScript values that the generated types promise: timestamp-millis <-> Date.
+ * JavaScript values the generated types promise, and reject malformed values so validation errors
+ * name the rule:
+ *   timestamp-millis  <-> Date     (an ISO-8601 string is accepted on the way in: JSON has no Date)
+ *   uuid              <-> string   (must be a UUID)
+ *   decimal (bytes)   <-> string   ("5.4"; exact, never a binary float)
  */
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 class TimestampMillisType extends types.LogicalType {
   override _fromValue(value: number): Date {
@@ -11,9 +17,11 @@ class TimestampMillisType extends types.LogicalType {
   }
 
   override _toValue(value: unknown): number | undefined {
-    if (value instanceof Date) return value.getTime();
-    // Accepting an ISO string keeps JSON bodies (which cannot carry a Date) encodable as they are.
-    if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+    if (typeof value === 'string' && ISO_INSTANT.test(value)) {
+      const millis = Date.parse(value);
+      return Number.isNaN(millis) ? undefined : millis;
+    }
     return undefined;
   }
 
@@ -23,4 +31,82 @@ class TimestampMillisType extends types.LogicalType {
   }
 }
 
-export const LOGICAL_TYPES = { 'timestamp-millis': TimestampMillisType } as unknown as Record<string, typeof types.LogicalType>;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class UuidType extends types.LogicalType {
+  override _fromValue(value: string): string {
+    return value;
+  }
+
+  override _toValue(value: unknown): string | undefined {
+    return typeof value === 'string' && UUID.test(value) ? value : undefined;
+  }
+
+  override _resolve(type: Type) {
+    if (Type.isType(type, 'string', 'logical:uuid')) return this._fromValue;
+    return undefined;
+  }
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Exact decimals as strings, stored as the two's-complement big-endian unscaled integer (Avro spec). */
+class DecimalType extends types.LogicalType {
+  private readonly scale: number;
+  private readonly precision: number;
+
+  constructor(schema: { scale?: number; precision: number }, opts?: unknown) {
+    super(schema as never, opts as never);
+    this.scale = schema.scale ?? 0;
+    this.precision = schema.precision;
+  }
+
+  override _fromValue(bytes: Buffer): string {
+    let unscaled = 0n;
+    for (const byte of bytes) unscaled = (unscaled << 8n) | BigInt(byte);
+    if (bytes.length > 0 && bytes[0] & 0x80) unscaled -= 1n << BigInt(bytes.length * 8);
+    const negative = unscaled < 0n;
+    const digits = (negative ? -unscaled : unscaled).toString().padStart(this.scale + 1, '0');
+    const whole = digits.slice(0, digits.length - this.scale);
+    const fraction = digits.slice(digits.length - this.scale).replace(/0+$/, '');
+    return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  }
+
+  override _toValue(value: unknown): Buffer | undefined {
+    const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+    if (typeof text !== 'string' || !DECIMAL.test(text)) return undefined;
+    const [whole, fraction = ''] = text.replace('-', '').split('.');
+    if (fraction.length > this.scale) return undefined;
+    const digits = (whole + fraction.padEnd(this.scale, '0')).replace(/^0+(?=\d)/, '');
+    if (digits.length > this.precision) return undefined;
+    let unscaled = BigInt(digits) * (text.startsWith('-') ? -1n : 1n);
+    const bytes: number[] = [];
+    // Emit bytes until the remaining value is only sign extension.
+    do {
+      bytes.unshift(Number(unscaled & 0xffn));
+      unscaled >>= 8n;
+    } while (!((unscaled === 0n && (bytes[0] & 0x80) === 0) || (unscaled === -1n && (bytes[0] & 0x80) !== 0)));
+    return Buffer.from(bytes);
+  }
+
+  override _resolve(type: Type) {
+    const other = type as unknown as { scale?: number; precision?: number };
+    if (Type.isType(type, 'logical:decimal') && other.scale === this.scale && other.precision === this.precision) {
+      return this._fromValue;
+    }
+    return undefined;
+  }
+}
+
+export const LOGICAL_TYPES = {
+  'timestamp-millis': TimestampMillisType,
+  uuid: UuidType,
+  decimal: DecimalType,
+} as unknown as Record<string, typeof types.LogicalType>;
+
+/** What each logical type expects, in words, for validation errors. */
+export const LOGICAL_TYPE_RULES: Record<string, string> = {
+  'timestamp-millis': 'expected an ISO-8601 date-time with a zone, e.g. 2026-11-20T08:15:00Z',
+  uuid: 'expected a UUID',
+  decimal: 'expected a decimal string within the precision and scale, e.g. "5.4"',
+};

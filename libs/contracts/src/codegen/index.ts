@@ -1,0 +1,3 @@
+export * from './generate-types';
+export * from './generate-docs';
+export * from './generated-files';

@@ -1,0 +1,3 @@
+export * from './schema-registry-admin';
+export * from './schema-registration';
+export * from './provision-topics';

@@ -1,0 +1,170 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Type } from 'avsc';
+import { LOGICAL_TYPES, schemasDir } from '@backbone/serde';
+
+/** A named Avro type (record, enum, fixed) as written in its .avsc file. */
+export interface NamedSchema {
+  type: 'record' | 'enum' | 'fixed';
+  name: string;
+  namespace: string;
+  doc?: string;
+  fields?: FieldSchema[];
+  symbols?: string[];
+  default?: unknown;
+  [key: string]: unknown;
+}
+
+export interface FieldSchema {
+  name: string;
+  type: unknown;
+  doc?: string;
+  default?: unknown;
+}
+
+export interface SchemaFile {
+  /** Path relative to schemas/, e.g. common/EventEnvelope.avsc. */
+  path: string;
+  fullName: string;
+  schema: NamedSchema;
+}
+
+export const ENVELOPE = 'no.oslo.backbone.common.EventEnvelope';
+const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+
+function listAvsc(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return entry === 'examples' ? [] : listAvsc(path);
+      return entry.endsWith('.avsc') ? [path] : [];
+    });
+}
+
+/**
+ * Every .avsc file under schemas/, one named type per file, and what can be derived from them:
+ * self-contained schemas for the registry (referenced types inlined) and parsed avsc types.
+ * This is the one place that reads the schema files; everything else asks it.
+ */
+export class SchemaSet {
+  private readonly files = new Map<string, SchemaFile>();
+  private readonly parsed = new Map<string, Type>();
+
+  private constructor(readonly root: string) {}
+
+  static load(root: string = schemasDir()): SchemaSet {
+    const set = new SchemaSet(root);
+    for (const path of listAvsc(root)) {
+      const schema = JSON.parse(readFileSync(path, 'utf8')) as NamedSchema;
+      const fullName = `${schema.namespace}.${schema.name}`;
+      if (set.files.has(fullName)) throw new Error(`${fullName} is defined twice (${relative(root, path)})`);
+      set.files.set(fullName, { path: relative(root, path), fullName, schema });
+    }
+    return set;
+  }
+
+  all(): SchemaFile[] {
+    return [...this.files.values()];
+  }
+
+  get(fullName: string): SchemaFile {
+    const file = this.files.get(fullName);
+    if (!file) throw new Error(`no schema named ${fullName}`);
+    return file;
+  }
+
+  /** The full names of the event records: records whose first field is the common envelope. */
+  eventTypes(): string[] {
+    return this.all()
+      .filter((f) => f.schema.type === 'record' && f.schema.fields?.[0]?.name === 'envelope' && f.schema.fields[0].type === ENVELOPE)
+      .map((f) => f.fullName);
+  }
+
+  /** Full name of an event type given by its short name (DocumentPublished) or full name. */
+  resolveEventType(name: string): string | undefined {
+    const events = this.eventTypes();
+    return events.find((full) => full === name) ?? events.find((full) => full.endsWith(`.${name}`));
+  }
+
+  /** Full names of the named types a type refers to, directly or not, itself included. */
+  dependencies(fullName: string, seen = new Set<string>()): Set<string> {
+    if (seen.has(fullName)) return seen;
+    seen.add(fullName);
+    const file = this.get(fullName);
+    for (const ref of this.references(file.schema, file.schema.namespace)) this.dependencies(ref, seen);
+    return seen;
+  }
+
+  /**
+   * A self-contained schema for the registry: each referenced named type is inlined where it is
+   * first used and referred to by full name afterwards. The output is deterministic, so the same
+   * files always register as the same schema (and get the same id).
+   */
+  bundle(fullName: string): NamedSchema {
+    const defined = new Set<string>();
+    const inline = (name: string): unknown => {
+      if (defined.has(name)) return name;
+      defined.add(name);
+      const { schema } = this.get(name);
+      return this.mapTypes(schema, schema.namespace, inline);
+    };
+    return inline(fullName) as NamedSchema;
+  }
+
+  /** The avsc type of a named type, with the backbone's logical types; cached. */
+  type(fullName: string): Type {
+    let type = this.parsed.get(fullName);
+    if (!type) {
+      type = Type.forSchema(this.bundle(fullName) as never, { logicalTypes: LOGICAL_TYPES });
+      this.parsed.set(fullName, type);
+    }
+    return type;
+  }
+
+  private qualify(name: string, namespace: string): string {
+    return name.includes('.') ? name : `${namespace}.${name}`;
+  }
+
+  private references(schema: unknown, namespace: string): string[] {
+    const found: string[] = [];
+    this.mapTypes(schema, namespace, (name) => {
+      found.push(name);
+      return name;
+    });
+    return found;
+  }
+
+  /** Walks a schema, replacing every reference to a named type with what `onReference` returns. */
+  private mapTypes(schema: unknown, namespace: string, onReference: (fullName: string) => unknown): unknown {
+    if (typeof schema === 'string') {
+      return PRIMITIVES.has(schema) ? schema : onReference(this.qualify(schema, namespace));
+    }
+    if (Array.isArray(schema)) return schema.map((branch) => this.mapTypes(branch, namespace, onReference));
+    if (schema && typeof schema === 'object') {
+      const node = schema as Record<string, unknown>;
+      const ns = typeof node.namespace === 'string' ? node.namespace : namespace;
+      switch (node.type) {
+        case 'record':
+        case 'error':
+          return {
+            ...node,
+            fields: (node.fields as FieldSchema[]).map((field) => ({ ...field, type: this.mapTypes(field.type, ns, onReference) })),
+          };
+        case 'array':
+          return { ...node, items: this.mapTypes(node.items, ns, onReference) };
+        case 'map':
+          return { ...node, values: this.mapTypes(node.values, ns, onReference) };
+        case 'enum':
+        case 'fixed':
+          return node;
+        default:
+          // A primitive with attributes ({ type: 'long', logicalType: ... }) or a nested reference.
+          return typeof node.type === 'string' && !PRIMITIVES.has(node.type)
+            ? this.mapTypes(node.type, ns, onReference)
+            : node;
+      }
+    }
+    return schema;
+  }
+}

@@ -1,0 +1,176 @@
+import { Type, types } from 'avsc';
+import { LOGICAL_TYPE_RULES } from '@backbone/serde';
+import {
+  Check,
+  checkAtc,
+  checkHerId,
+  checkHprNumber,
+  checkIcd10,
+  checkIcpc2,
+  checkLoinc,
+  checkOrgNumber,
+  checkPatientIdentifier,
+  checkReshId,
+  checkUcumForLoinc,
+} from '../identifiers';
+import { CODE_SYSTEMS } from '../code-systems';
+import { SchemaSet } from '../schema-set';
+
+/** One thing wrong with an event: the dotted path of the field and the rule it breaks. */
+export interface FieldError {
+  field: string;
+  rule: string;
+}
+
+export type EventValidation<T = Record<string, unknown>> =
+  | { ok: true; eventType: string; event: T }
+  | { ok: false; eventType?: string; errors: FieldError[] };
+
+/**
+ * Identifier kinds a string field can be declared to hold, with `"x-identifier": "<KIND>"` on the
+ * field in its .avsc file, so the schema says which fields are checked and how.
+ */
+const IDENTIFIER_CHECKS: Record<string, { label: string; check: (value: string) => Check }> = {
+  ORG_NUMBER: { label: 'organisation number', check: checkOrgNumber },
+  RESH_ID: { label: 'RESH id', check: checkReshId },
+  HER_ID: { label: 'HER-id', check: checkHerId },
+  HPR_NUMBER: { label: 'HPR number', check: checkHprNumber },
+  MUNICIPALITY_NUMBER: {
+    label: 'municipality number',
+    check: (value) => (/^\d{4}$/.test(value) ? { ok: true } : { ok: false, rule: 'must be 4 digits, e.g. 0301 for Oslo' }),
+  },
+};
+
+const CODE_CHECKS: Record<string, { label: string; check: (code: string) => Check }> = {
+  [CODE_SYSTEMS.ICD10]: { label: 'ICD-10 code', check: checkIcd10 },
+  [CODE_SYSTEMS.ICPC2]: { label: 'ICPC-2 code', check: checkIcpc2 },
+  [CODE_SYSTEMS.ATC]: { label: 'ATC code', check: checkAtc },
+  [CODE_SYSTEMS.LOINC]: { label: 'LOINC code', check: checkLoinc },
+};
+
+const PATIENT_IDENTIFIER = 'no.oslo.backbone.common.PatientIdentifier';
+const CODED_VALUE = 'no.oslo.backbone.common.CodedValue';
+const QUANTITY = 'no.oslo.backbone.common.Quantity';
+
+/** The non-null branch of a nullable union (our schemas have no other unions), or undefined. */
+function nullableBranch(type: Type): Type | undefined {
+  if (!(type instanceof types.UnwrappedUnionType || type instanceof types.WrappedUnionType)) return undefined;
+  return type.types.find((t: Type) => t.typeName !== 'null');
+}
+
+function describe(type: Type): string {
+  if (type instanceof types.LogicalType) {
+    const logical = (type as unknown as { _logicalTypeName?: string })._logicalTypeName;
+    return (logical && LOGICAL_TYPE_RULES[logical]) ?? 'expected a valid value';
+  }
+  if (type instanceof types.EnumType) return `expected one of ${type.symbols.join(', ')}`;
+  const branch = nullableBranch(type);
+  if (branch) return `expected null or ${describe(branch).replace(/^expected /, '')}`;
+  if (type instanceof types.RecordType) return `expected an object (${type.name})`;
+  if (type instanceof types.ArrayType) return 'expected an array';
+  const names: Record<string, string> = { int: 'an integer', long: 'an integer', float: 'a number', double: 'a number', boolean: 'true or false', string: 'a string' };
+  return `expected ${names[type.typeName] ?? type.typeName}`;
+}
+
+/**
+ * Validates a JSON event against its schema, then against the identifier and code rules: check
+ * digits of patient identifiers and organisation numbers, shapes of ICD-10, ICPC-2, ATC and LOINC
+ * codes, and the UCUM unit expected for each vital sign. Every problem is reported, each naming
+ * its field and rule; nothing is thrown for bad input.
+ */
+export function validateEvent<T = Record<string, unknown>>(
+  schemas: SchemaSet,
+  eventType: string,
+  input: unknown,
+): EventValidation<T> {
+  const fullName = schemas.resolveEventType(eventType);
+  if (!fullName) return { ok: false, errors: [{ field: 'envelope.eventType', rule: `unknown event type ${eventType}` }] };
+  const type = schemas.type(fullName);
+  const errors: FieldError[] = [];
+
+  collectUndeclaredFields(type, input, [], errors);
+  type.isValid(input, {
+    errorHook: (path, value, failing) => {
+      const rule = value === undefined ? 'is required' : describe(failing);
+      errors.push({ field: path.join('.') || '(event)', rule });
+    },
+  });
+  if (errors.length > 0) return { ok: false, eventType: fullName, errors };
+
+  const envelopeType = (input as { envelope?: { eventType?: string } }).envelope?.eventType;
+  if (envelopeType !== fullName.split('.').pop()) {
+    errors.push({ field: 'envelope.eventType', rule: `must be ${fullName.split('.').pop()} for this event` });
+  }
+  checkSemantics(schemas, type, input, [], errors);
+  if (errors.length > 0) return { ok: false, eventType: fullName, errors };
+  // clone applies defaults for omitted optional fields and turns ISO strings into Dates.
+  return { ok: true, eventType: fullName, event: type.clone(input, { wrapUnions: false }) as T };
+}
+
+function collectUndeclaredFields(type: Type, value: unknown, path: string[], errors: FieldError[]): void {
+  if (value === null || value === undefined) return;
+  const branch = nullableBranch(type);
+  if (branch) {
+    collectUndeclaredFields(branch, value, path, errors);
+  } else if (type instanceof types.RecordType && typeof value === 'object' && !Array.isArray(value)) {
+    const declared = new Map(type.fields.map((f) => [f.name, f.type]));
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      const fieldType = declared.get(key);
+      if (!fieldType) errors.push({ field: [...path, key].join('.'), rule: `is not a field of ${type.name?.split('.').pop()}` });
+      else collectUndeclaredFields(fieldType, child, [...path, key], errors);
+    }
+  } else if (type instanceof types.ArrayType && Array.isArray(value)) {
+    value.forEach((item, index) => collectUndeclaredFields(type.itemsType, item, [...path, String(index)], errors));
+  }
+}
+
+function checkSemantics(schemas: SchemaSet, type: Type, value: unknown, path: string[], errors: FieldError[]): void {
+  if (value === null || value === undefined) return;
+  const at = (...rest: string[]) => [...path, ...rest].join('.');
+  const branch = nullableBranch(type);
+  if (branch) {
+    checkSemantics(schemas, branch, value, path, errors);
+    return;
+  }
+  if (type instanceof types.ArrayType) {
+    (value as unknown[]).forEach((item, index) => checkSemantics(schemas, type.itemsType, item, [...path, String(index)], errors));
+    return;
+  }
+  if (!(type instanceof types.RecordType)) return;
+  const record = value as Record<string, unknown>;
+  const name = type.name ?? '';
+
+  if (name === PATIENT_IDENTIFIER) {
+    const result = checkPatientIdentifier(record.system as never, record.value as string);
+    if (!result.ok) errors.push({ field: at('value'), rule: `${record.system}: ${result.rule}` });
+  }
+  if (name === CODED_VALUE) {
+    const codeCheck = CODE_CHECKS[record.system as string];
+    const result = codeCheck?.check(record.code as string);
+    if (result && !result.ok) errors.push({ field: at('code'), rule: `${codeCheck.label}: ${result.rule}` });
+  }
+  checkUnitAgainstLoinc(type, record, path, errors);
+
+  const declared = new Map((schemas.get(name).schema.fields ?? []).map((f) => [f.name, f as { 'x-identifier'?: string }]));
+  for (const field of type.fields) {
+    const child = record[field.name];
+    const identifier = declared.get(field.name)?.['x-identifier'];
+    if (identifier && typeof child === 'string') {
+      const { label, check } = IDENTIFIER_CHECKS[identifier];
+      const result = check(child);
+      if (!result.ok) errors.push({ field: at(field.name), rule: `${label}: ${result.rule}` });
+    }
+    checkSemantics(schemas, field.type, child, [...path, field.name], errors);
+  }
+}
+
+/** An observation (a record with a LOINC `code` and a Quantity `value`) must use the vital sign's UCUM unit. */
+function checkUnitAgainstLoinc(type: types.RecordType, record: Record<string, unknown>, path: string[], errors: FieldError[]): void {
+  const code = record.code as { system?: string; code?: string } | null | undefined;
+  const quantity = record.value as { unit?: string } | null | undefined;
+  const valueField = type.fields.find((f) => f.name === 'value');
+  const quantityType = valueField && (nullableBranch(valueField.type) ?? valueField.type);
+  if (code?.system !== CODE_SYSTEMS.LOINC || !quantity || (quantityType as types.RecordType | undefined)?.name !== QUANTITY) return;
+  const result = checkUcumForLoinc(code.code ?? '', quantity.unit ?? '');
+  if (!result.ok) errors.push({ field: [...path, 'value', 'unit'].join('.'), rule: result.rule });
+}

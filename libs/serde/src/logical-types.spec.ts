@@ -1,0 +1,51 @@
+import { Type } from 'avsc';
+import fc from 'fast-check';
+import { LOGICAL_TYPES } from './logical-types';
+
+const parse = (schema: object) => Type.forSchema(schema as never, { logicalTypes: LOGICAL_TYPES });
+
+describe('logical types', () => {
+  const decimal = parse({ type: 'bytes', logicalType: 'decimal', precision: 18, scale: 6 });
+  const timestamp = parse({ type: 'long', logicalType: 'timestamp-millis' });
+  const uuid = parse({ type: 'string', logicalType: 'uuid' });
+
+  it('round-trips decimals exactly, whatever their sign and size', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 18n) + 1n, max: 10n ** 18n - 1n }), (unscaled) => {
+        const negative = unscaled < 0n;
+        const digits = (negative ? -unscaled : unscaled).toString().padStart(7, '0');
+        const text = `${negative ? '-' : ''}${digits.slice(0, -6)}.${digits.slice(-6)}`;
+        const decoded = decimal.fromBuffer(decimal.toBuffer(text)) as string;
+        expect(Number(decoded)).toBe(Number(text));
+        expect(decoded).toBe(text.replace(/\.?0+$/, '').replace(/^(-?)0+(?=\d)/, '$1').replace(/^-0$/, '0'));
+      }),
+    );
+  });
+
+  it('keeps decimals like 5.4 and 132 readable', () => {
+    expect(decimal.fromBuffer(decimal.toBuffer('5.4'))).toBe('5.4');
+    expect(decimal.fromBuffer(decimal.toBuffer('132'))).toBe('132');
+    expect(decimal.fromBuffer(decimal.toBuffer('-0.25'))).toBe('-0.25');
+  });
+
+  it('rejects decimals beyond the scale or precision, and non-numbers', () => {
+    expect(decimal.isValid('1.0000001')).toBe(false);
+    expect(decimal.isValid('1234567890123.5')).toBe(false);
+    expect(decimal.isValid('12,5')).toBe(false);
+    expect(decimal.isValid('abc')).toBe(false);
+  });
+
+  it('maps timestamps to Date and accepts ISO-8601 strings with a zone', () => {
+    const at = new Date('2026-11-20T08:15:00.000Z');
+    expect(timestamp.fromBuffer(timestamp.toBuffer('2026-11-20T08:15:00Z'))).toEqual(at);
+    expect(timestamp.fromBuffer(timestamp.toBuffer(at))).toEqual(at);
+    expect(timestamp.isValid('2026-11-20')).toBe(false);
+    expect(timestamp.isValid('2026-11-20T08:15:00')).toBe(false);
+    expect(timestamp.isValid(1_700_000_000_000)).toBe(false);
+  });
+
+  it('accepts only UUIDs for uuid', () => {
+    expect(uuid.isValid('3f1c2a9e-8d4b-4c7e-9a61-2b5d7e0f4a13')).toBe(true);
+    expect(uuid.isValid('not-a-uuid')).toBe(false);
+  });
+});
