@@ -7,6 +7,10 @@ bash scripts/install.sh
 bash scripts/stack.sh up
 bash scripts/apps.sh up
 echo
+echo "== topics and schemas from schemas/ (idempotent)"
+node dist/apps/ops-cli/main.js topics provision
+node dist/apps/ops-cli/main.js schemas register
+echo
 echo "== health of every app"
 bash scripts/apps.sh status
 echo

@@ -6,7 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/install.sh
 bash scripts/stack.sh up
-echo "[test] type check"
+echo "[test] type check, build of the shipped CLI"
 npx tsc -p tsconfig.json
+npx nest build ops-cli >/dev/null
 echo "[test] jest: unit, int, e2e"
 npx jest --runInBand "$@"

@@ -6,3 +6,6 @@ export * from './patient-key';
 export * from './validation/validate-event';
 export * from './provisioning';
 export * from './codegen';
+export * from './event-codec';
+export * from './generated/events';
+export * from './generated/types';

@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '@backbone/config';
+import { ProblemDetailsFilter } from './problem';
 
 export interface HttpAppOptions {
   name: string;
@@ -31,6 +32,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
+  app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app, options);
   return app;
 }

@@ -1,2 +1,3 @@
 export * from './http-app';
 export * from './logging.module';
+export * from './problem';

@@ -49,3 +49,34 @@ describe('logical types', () => {
     expect(uuid.isValid('not-a-uuid')).toBe(false);
   });
 });
+
+describe('logical types across schema versions', () => {
+  it('reads a plain long written by an older schema as a Date', () => {
+    const writer = Type.forSchema({ type: 'record', name: 'E', fields: [{ name: 'at', type: 'long' }] });
+    const reader = parse({ type: 'record', name: 'E', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }] });
+    const decoded = reader.fromBuffer(writer.toBuffer({ at: 1_795_000_000_000 }), reader.createResolver(writer)) as { at: Date };
+    expect(decoded.at).toEqual(new Date(1_795_000_000_000));
+  });
+
+  it('reads decimals and timestamps through a resolver between two versions of a record', () => {
+    const v1 = parse({
+      type: 'record',
+      name: 'M',
+      fields: [
+        { name: 'value', type: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 6 } },
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      ],
+    });
+    const v2 = parse({
+      type: 'record',
+      name: 'M',
+      fields: [
+        { name: 'value', type: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 6 } },
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'unit', type: ['null', 'string'], default: null },
+      ],
+    });
+    const at = new Date('2026-11-20T08:15:00Z');
+    expect(v2.fromBuffer(v1.toBuffer({ value: '-12.5', at }), v2.createResolver(v1))).toEqual({ value: '-12.5', at, unit: null });
+  });
+});

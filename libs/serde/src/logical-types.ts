@@ -26,7 +26,9 @@ class TimestampMillisType extends types.LogicalType {
   }
 
   override _resolve(type: Type) {
-    if (Type.isType(type, 'long', 'logical:timestamp-millis')) return this._fromValue;
+    // A resolver receives what the writer type decoded: a Date from a logical writer, a number from a plain long.
+    if (Type.isType(type, 'logical:timestamp-millis')) return (value: Date) => value;
+    if (Type.isType(type, 'long')) return (value: number) => this._fromValue(value);
     return undefined;
   }
 }
@@ -43,7 +45,7 @@ class UuidType extends types.LogicalType {
   }
 
   override _resolve(type: Type) {
-    if (Type.isType(type, 'string', 'logical:uuid')) return this._fromValue;
+    if (Type.isType(type, 'string', 'logical:uuid')) return (value: string) => value;
     return undefined;
   }
 }
@@ -92,7 +94,7 @@ class DecimalType extends types.LogicalType {
   override _resolve(type: Type) {
     const other = type as unknown as { scale?: number; precision?: number };
     if (Type.isType(type, 'logical:decimal') && other.scale === this.scale && other.precision === this.precision) {
-      return this._fromValue;
+      return (value: string) => value;
     }
     return undefined;
   }

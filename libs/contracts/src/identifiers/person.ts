@@ -7,7 +7,9 @@ import { Check, OK, digitsOf, fail, mod, weightedSum } from './check';
  * apart by the first digit (FNR/H 0-3, D 4-7, FH 8-9) and the third (H-numbers have month + 40).
  */
 
-export type PatientIdentifierSystem = 'FNR' | 'DNR' | 'HNR' | 'FHN';
+// The identifier systems are defined by the schema (common/PatientIdentifierSystem.avsc).
+import type { PatientIdentifierSystem } from '../generated/types';
+export type { PatientIdentifierSystem };
 
 export interface PersonIdOptions {
   /**

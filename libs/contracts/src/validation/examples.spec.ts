@@ -10,6 +10,8 @@ import { validateEvent } from './validate-event';
  */
 describe('event examples (schemas/examples)', () => {
   const schemas = SchemaSet.load();
+  // The examples use synthetic identity numbers (Tenor, month + 80), never a real person's.
+  const synthetic = { allowSyntheticIdentifiers: true };
   const dir = (kind: string) => join(schemas.root, 'examples', kind);
   const read = (kind: string, file: string) => JSON.parse(readFileSync(join(dir(kind), file), 'utf8'));
   const shortNames = schemas.eventTypes().map((e) => e.split('.').pop() as string);
@@ -24,7 +26,7 @@ describe('event examples (schemas/examples)', () => {
 
   it.each(validFiles)('accepts valid/%s and round-trips it through Avro', (file) => {
     const eventType = file.replace(/\.json$/, '');
-    const result = validateEvent(schemas, eventType, read('valid', file));
+    const result = validateEvent(schemas, eventType, read('valid', file), synthetic);
     if (!result.ok) throw new Error(`${file}: ${JSON.stringify(result.errors)}`);
     const type = schemas.type(result.eventType);
     const decoded = type.fromBuffer(type.toBuffer(result.event));
@@ -34,7 +36,7 @@ describe('event examples (schemas/examples)', () => {
 
   it.each(invalidFiles)('rejects invalid/%s naming the field and the rule', (file) => {
     const { $expect, ...event } = read('invalid', file);
-    const result = validateEvent(schemas, file.split('.')[0], event);
+    const result = validateEvent(schemas, file.split('.')[0], event, synthetic);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual(
@@ -44,9 +46,14 @@ describe('event examples (schemas/examples)', () => {
 
   it('reports every problem at once, not only the first', () => {
     const event = read('valid', 'CareRelationshipStarted.json');
-    const result = validateEvent(schemas, 'CareRelationshipStarted', { ...event, legalEntity: 12, purposeOfUse: 'X' });
+    const result = validateEvent(schemas, 'CareRelationshipStarted', { ...event, legalEntity: 12, purposeOfUse: 'X' }, synthetic);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.map((e) => e.field).sort()).toEqual(['legalEntity', 'purposeOfUse']);
+  });
+
+  it('rejects a synthetic identity number unless synthetic numbers are allowed (production)', () => {
+    const result = validateEvent(schemas, 'DataUnblocked', read('valid', 'DataUnblocked.json'));
+    expect(result).toMatchObject({ ok: false, errors: [{ field: 'envelope.patient.value', rule: expect.stringMatching(/^FNR: /) }] });
   });
 
   it('rejects an unknown event type by name', () => {

@@ -78,10 +78,20 @@ function describe(type: Type): string {
  * codes, and the UCUM unit expected for each vital sign. Every problem is reported, each naming
  * its field and rule; nothing is thrown for bad input.
  */
+export interface ValidationOptions {
+  /**
+   * Accept synthetic identity numbers from Skatteetaten's test population (Tenor: month + 80).
+   * On in development and test environments, which must never hold real people's numbers; off in
+   * production, where a synthetic number means a test system is publishing into the real backbone.
+   */
+  allowSyntheticIdentifiers?: boolean;
+}
+
 export function validateEvent<T = Record<string, unknown>>(
   schemas: SchemaSet,
   eventType: string,
   input: unknown,
+  options: ValidationOptions = {},
 ): EventValidation<T> {
   const fullName = schemas.resolveEventType(eventType);
   if (!fullName) return { ok: false, errors: [{ field: 'envelope.eventType', rule: `unknown event type ${eventType}` }] };
@@ -101,7 +111,7 @@ export function validateEvent<T = Record<string, unknown>>(
   if (envelopeType !== fullName.split('.').pop()) {
     errors.push({ field: 'envelope.eventType', rule: `must be ${fullName.split('.').pop()} for this event` });
   }
-  checkSemantics(schemas, type, input, [], errors);
+  checkSemantics(schemas, type, input, [], errors, options);
   if (errors.length > 0) return { ok: false, eventType: fullName, errors };
   // clone applies defaults for omitted optional fields and turns ISO strings into Dates.
   return { ok: true, eventType: fullName, event: type.clone(input, { wrapUnions: false }) as T };
@@ -124,16 +134,23 @@ function collectUndeclaredFields(type: Type, value: unknown, path: string[], err
   }
 }
 
-function checkSemantics(schemas: SchemaSet, type: Type, value: unknown, path: string[], errors: FieldError[]): void {
+function checkSemantics(
+  schemas: SchemaSet,
+  type: Type,
+  value: unknown,
+  path: string[],
+  errors: FieldError[],
+  options: ValidationOptions,
+): void {
   if (value === null || value === undefined) return;
   const at = (...rest: string[]) => [...path, ...rest].join('.');
   const branch = nullableBranch(type);
   if (branch) {
-    checkSemantics(schemas, branch, value, path, errors);
+    checkSemantics(schemas, branch, value, path, errors, options);
     return;
   }
   if (type instanceof types.ArrayType) {
-    (value as unknown[]).forEach((item, index) => checkSemantics(schemas, type.itemsType, item, [...path, String(index)], errors));
+    (value as unknown[]).forEach((item, index) => checkSemantics(schemas, type.itemsType, item, [...path, String(index)], errors, options));
     return;
   }
   if (!(type instanceof types.RecordType)) return;
@@ -141,7 +158,9 @@ function checkSemantics(schemas: SchemaSet, type: Type, value: unknown, path: st
   const name = type.name ?? '';
 
   if (name === PATIENT_IDENTIFIER) {
-    const result = checkPatientIdentifier(record.system as never, record.value as string);
+    const result = checkPatientIdentifier(record.system as never, record.value as string, {
+      allowSynthetic: options.allowSyntheticIdentifiers ?? false,
+    });
     if (!result.ok) errors.push({ field: at('value'), rule: `${record.system}: ${result.rule}` });
   }
   if (name === CODED_VALUE) {
@@ -160,7 +179,7 @@ function checkSemantics(schemas: SchemaSet, type: Type, value: unknown, path: st
       const result = check(child);
       if (!result.ok) errors.push({ field: at(field.name), rule: `${label}: ${result.rule}` });
     }
-    checkSemantics(schemas, field.type, child, [...path, field.name], errors);
+    checkSemantics(schemas, field.type, child, [...path, field.name], errors, options);
   }
 }
 

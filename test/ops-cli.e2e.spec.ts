@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+// Built by scripts/test.sh (nest build ops-cli) before the tests run: this is the shipped CLI.
+const CLI = join(ROOT, 'dist', 'apps', 'ops-cli', 'main.js');
+const opsCli = (...args: string[]) => run('node', [CLI, ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error' } });
+
+describe('ops-cli against the real stack', () => {
+  it('provisions topics, then finds nothing to change', async () => {
+    await opsCli('topics', 'provision');
+    const { stdout } = await opsCli('topics', 'provision');
+    expect(stdout).toMatch(/unchanged +backbone\.clinical\.documents\.v1/);
+    expect(stdout).not.toMatch(/^created/m);
+  });
+
+  it('registers every schema and then reports them unchanged', async () => {
+    const registered = await opsCli('schemas', 'register');
+    expect(registered.stdout).toMatch(/id +\d+ +v\d+ +no\.oslo\.backbone\.governance\.DataBlocked/);
+    const { stdout } = await opsCli('schemas', 'check');
+    expect(stdout).not.toMatch(/^(incompatible|compatible|new)/m);
+  });
+
+  it('exits 1 and explains an incompatible schema change', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'schemas-'));
+    try {
+      cpSync(join(ROOT, 'schemas'), copy, { recursive: true });
+      const file = join(copy, 'governance', 'DataUnblocked.avsc');
+      const schema = JSON.parse(readFileSync(file, 'utf8'));
+      schema.fields.find((f: { name: string }) => f.name === 'unblockedAt').type = 'string';
+      writeFileSync(file, JSON.stringify(schema));
+      const attempt = opsCli('schemas', 'check', 'DataUnblocked', '--schemas', copy);
+      await expect(attempt).rejects.toMatchObject({
+        code: 1,
+        stdout: expect.stringMatching(/incompatible +no\.oslo\.backbone\.governance\.DataUnblocked[\s\S]*cannot read data written/),
+        stderr: expect.stringMatching(/1 incompatible schema change/),
+      });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('sends a canary through the pipeline', async () => {
+    const { stdout } = await opsCli('canary');
+    expect(stdout).toMatch(/read it back from backbone\.ops\.canary\.v1\[0\]@\d+, stored in ops_canary/);
+  });
+});
