@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfigModule } from '@backbone/config';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
-import { createLogger, ObservabilityModule } from '@backbone/observability';
+import { createLogger, LoggingModule, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule } from '@backbone/persistence';
-import { LoggingModule } from '@backbone/platform';
 import { SerdeModule } from '@backbone/serde';
 import type { IngestApiConfig } from './ingest-api.config';
 

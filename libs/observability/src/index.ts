@@ -4,3 +4,4 @@ export * from './metrics.controller';
 export * from './health-indicators';
 export * from './health.controller';
 export * from './observability.module';
+export * from './logging.module';

@@ -1,3 +1,2 @@
 export * from './http-app';
-export * from './logging.module';
 export * from './problem';

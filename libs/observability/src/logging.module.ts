@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { REDACTED_PATHS } from '@backbone/observability';
+import { REDACTED_PATHS } from './logger';
 
 /** Structured JSON logs (pino) for requests and the app, with identity numbers and tokens redacted. */
 @Module({})
