@@ -9,3 +9,4 @@ export * from './codegen';
 export * from './event-codec';
 export * from './generated/events';
 export * from './generated/types';
+export * from './synthetic/synthetic-data';

@@ -1,4 +1,5 @@
 import { Foundation1764340000000 } from './1764340000000-foundation';
+import { IngestOutbox1764350000000 } from './1764350000000-ingest-outbox';
 
 /** Every migration, oldest first. A new migration is appended here and nowhere else. */
-export const BACKBONE_MIGRATIONS = [Foundation1764340000000];
+export const BACKBONE_MIGRATIONS = [Foundation1764340000000, IngestOutbox1764350000000];

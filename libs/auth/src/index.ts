@@ -1,0 +1,11 @@
+export * from './verify-token';
+export * from './keys';
+export * from './dev-issuer';
+export * from './dev-claims';
+export * from './principal';
+export * from './auth-env';
+export * from './auth-options';
+export * from './decorators';
+export * from './auth.guard';
+export * from './auth.module';
+export { repoRoot, defaultSecretsDir } from './repo-root';

@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import {
+  EVENT_TOPICS,
+  EventCodec,
+  EventTypeName,
+  EVENT_TYPES,
+  patientKey,
+  SchemaSet,
+  validateEvent,
+} from '@backbone/contracts';
+import { authorizePublication, PublisherRegistry } from './publisher-registry';
+import type { OutboxBacklog } from './outbox-backlog';
+
+export interface PublisherSettings {
+  patientKeySecret: string;
+  /** Accept Tenor test-population identity numbers (development and test only). */
+  allowSyntheticIdentifiers: boolean;
+  /** Above this many events waiting in the outbox, new events are refused with "retry later". */
+  maxBacklog: number;
+}
+
+export interface AcceptedItem {
+  index: number;
+  eventId: string;
+  eventType: string;
+  topic: string;
+  /** accepted: stored now; duplicate: this eventId was accepted before with the same content. */
+  status: 'accepted' | 'duplicate';
+  acceptedAt: string;
+}
+
+export interface ItemError {
+  index: number;
+  field: string;
+  rule: string;
+}
+
+export type PublishOutcome =
+  | { ok: true; items: AcceptedItem[] }
+  | { ok: false; kind: 'invalid'; errors: ItemError[] }
+  | { ok: false; kind: 'forbidden'; errors: ItemError[] }
+  | { ok: false; kind: 'conflict'; eventIds: string[] }
+  | { ok: false; kind: 'backlog-full'; backlog: number; retryAfterSeconds: number };
+
+interface Prepared {
+  index: number;
+  eventId: string;
+  eventType: EventTypeName;
+  topic: string;
+  key: string;
+  value: Buffer;
+  bodySha256: Buffer;
+}
+
+// Advisory-lock namespace for per-patient ordering; any constant shared by all ingest instances.
+const PATIENT_LOCK_SEED = 7_101_977;
+
+/**
+ * The one way events enter the backbone, over HTTP (ingest-api) or in-process. All or nothing:
+ * every event is validated (schema, identifiers, codes) and authorised for the publishing client,
+ * then the idempotency records and the outbox rows are written in one PostgreSQL transaction.
+ * Once that commits the events are durable and will reach Kafka through the relay, in order per
+ * patient, even if Kafka is down right now.
+ */
+export class EventPublisher {
+  constructor(
+    private readonly pool: Pool,
+    private readonly schemas: SchemaSet,
+    private readonly codec: EventCodec,
+    private readonly publishers: PublisherRegistry,
+    private readonly backlog: OutboxBacklog,
+    private readonly settings: PublisherSettings,
+  ) {}
+
+  /** Registers (or looks up) every event type's schema, so the hot path never waits on the registry. */
+  async warmUp(): Promise<void> {
+    await Promise.all((Object.keys(EVENT_TYPES) as EventTypeName[]).map((name) => this.codec.schemaId(name)));
+  }
+
+  async publish(inputs: unknown[], clientId: string): Promise<PublishOutcome> {
+    const prepared: Prepared[] = [];
+    const invalid: ItemError[] = [];
+    const forbidden: ItemError[] = [];
+    const seen = new Map<string, number>();
+
+    for (const [index, input] of inputs.entries()) {
+      const result = await this.prepare(index, input, clientId);
+      if (result.kind === 'invalid') invalid.push(...result.errors);
+      else if (result.kind === 'forbidden') forbidden.push(result.error);
+      else {
+        const first = seen.get(result.item.eventId);
+        if (first !== undefined) {
+          invalid.push({ index, field: 'envelope.eventId', rule: `repeats the eventId of event ${first} in this batch` });
+          continue;
+        }
+        seen.set(result.item.eventId, index);
+        prepared.push(result.item);
+      }
+    }
+    if (invalid.length > 0) return { ok: false, kind: 'invalid', errors: invalid };
+    if (forbidden.length > 0) return { ok: false, kind: 'forbidden', errors: forbidden };
+
+    const waiting = this.backlog.size();
+    if (waiting + prepared.length > this.settings.maxBacklog) {
+      return { ok: false, kind: 'backlog-full', backlog: waiting, retryAfterSeconds: this.backlog.retryAfterSeconds() };
+    }
+    const outcome = await this.store(prepared, clientId);
+    if (outcome.ok) this.backlog.added(outcome.items.filter((i) => i.status === 'accepted').length);
+    return outcome;
+  }
+
+  private async prepare(
+    index: number,
+    input: unknown,
+    clientId: string,
+  ): Promise<{ kind: 'ok'; item: Prepared } | { kind: 'invalid'; errors: ItemError[] } | { kind: 'forbidden'; error: ItemError }> {
+    const envelope = (input as { envelope?: Record<string, unknown> } | null)?.envelope;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return { kind: 'invalid', errors: [{ index, field: '(event)', rule: 'expected an object' }] };
+    }
+    if (typeof envelope?.eventType !== 'string') {
+      return { kind: 'invalid', errors: [{ index, field: 'envelope.eventType', rule: 'is required: the event type, e.g. DocumentPublished' }] };
+    }
+    const eventType = envelope.eventType;
+    if (!(eventType in EVENT_TYPES)) {
+      return { kind: 'invalid', errors: [{ index, field: 'envelope.eventType', rule: `unknown event type ${eventType}` }] };
+    }
+    // The backbone sets the pseudonymous key; whatever the source sent there is ignored.
+    const candidate = { ...input, envelope: { ...envelope, patientKey: '' } };
+    const validation = validateEvent<Record<string, never>>(this.schemas, eventType, candidate, {
+      allowSyntheticIdentifiers: this.settings.allowSyntheticIdentifiers,
+    });
+    if (!validation.ok) {
+      return { kind: 'invalid', errors: validation.errors.map((e) => ({ index, ...e })) };
+    }
+    const event = validation.event as unknown as {
+      envelope: { eventId: string; patient: { value: string }; custodian: { orgNumber: string }; patientKey: string };
+    };
+    const authorization = authorizePublication(this.publishers, clientId, eventType, event.envelope.custodian.orgNumber);
+    if (!authorization.ok) return { kind: 'forbidden', error: { index, field: 'envelope.custodian.orgNumber', rule: authorization.rule } };
+
+    event.envelope.patientKey = patientKey(this.settings.patientKeySecret, event.envelope.patient.value);
+    const name = eventType as EventTypeName;
+    const value = await this.codec.encode(name, event as never);
+    return {
+      kind: 'ok',
+      item: {
+        index,
+        eventId: event.envelope.eventId,
+        eventType: name,
+        topic: EVENT_TOPICS[name],
+        key: event.envelope.patientKey,
+        value,
+        // The Avro body is canonical: the same content hashes the same whatever the JSON layout.
+        bodySha256: createHash('sha256').update(value.subarray(5)).digest(),
+      },
+    };
+  }
+
+  private async store(items: Prepared[], clientId: string): Promise<PublishOutcome> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const existing = await this.existing(client, items);
+      const conflicts = items.filter((i) => existing.has(i.eventId) && !existing.get(i.eventId)!.sha.equals(i.bodySha256));
+      if (conflicts.length > 0) {
+        await client.query('ROLLBACK');
+        return { ok: false, kind: 'conflict', eventIds: conflicts.map((c) => c.eventId) };
+      }
+      const fresh = items.filter((i) => !existing.has(i.eventId));
+      const accepted = new Map<string, string>();
+      if (fresh.length > 0) {
+        // Per-patient ordering: two transactions for the same patient take outbox ids in the
+        // order they commit, because the second waits for the first's lock.
+        await client.query(
+          'SELECT pg_advisory_xact_lock($2::int, hashtext(k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys',
+          [fresh.map((i) => i.key), PATIENT_LOCK_SEED],
+        );
+        const inserted = await client.query<{ event_id: string; accepted_at: Date }>(
+          `INSERT INTO ingest_event (event_id, event_type, client_id, body_sha256, topic)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[])
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING event_id, accepted_at`,
+          [fresh.map((i) => i.eventId), fresh.map((i) => i.eventType), fresh.map(() => clientId), fresh.map((i) => i.bodySha256), fresh.map((i) => i.topic)],
+        );
+        for (const row of inserted.rows) accepted.set(row.event_id, row.accepted_at.toISOString());
+        if (inserted.rows.length < fresh.length) {
+          // A concurrent request accepted some of these ids first: same content is a duplicate, other content a conflict.
+          const raced = await this.existing(client, fresh.filter((i) => !accepted.has(i.eventId)));
+          const lost = fresh.filter((i) => raced.has(i.eventId) && !raced.get(i.eventId)!.sha.equals(i.bodySha256));
+          if (lost.length > 0) {
+            await client.query('ROLLBACK');
+            return { ok: false, kind: 'conflict', eventIds: lost.map((c) => c.eventId) };
+          }
+          for (const [id, row] of raced) existing.set(id, row);
+        }
+        const toSend = fresh.filter((i) => accepted.has(i.eventId));
+        if (toSend.length > 0) {
+          await client.query(
+            `INSERT INTO outbox (event_id, event_type, topic, message_key, message_value)
+             SELECT event_id, event_type, topic, message_key, message_value
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[])
+                  WITH ORDINALITY AS t(event_id, event_type, topic, message_key, message_value, n)
+             ORDER BY n`,
+            [toSend.map((i) => i.eventId), toSend.map((i) => i.eventType), toSend.map((i) => i.topic), toSend.map((i) => i.key), toSend.map((i) => i.value)],
+          );
+          await client.query(`SELECT pg_notify('backbone_outbox', '')`);
+        }
+      }
+      await client.query('COMMIT');
+      return {
+        ok: true,
+        items: items.map((i) => ({
+          index: i.index,
+          eventId: i.eventId,
+          eventType: i.eventType,
+          topic: i.topic,
+          status: accepted.has(i.eventId) ? 'accepted' : 'duplicate',
+          acceptedAt: accepted.get(i.eventId) ?? existing.get(i.eventId)!.acceptedAt,
+        })),
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async existing(client: PoolClient, items: Prepared[]): Promise<Map<string, { sha: Buffer; acceptedAt: string }>> {
+    if (items.length === 0) return new Map();
+    const { rows } = await client.query<{ event_id: string; body_sha256: Buffer; accepted_at: Date }>(
+      'SELECT event_id, body_sha256, accepted_at FROM ingest_event WHERE event_id = ANY($1::uuid[])',
+      [items.map((i) => i.eventId)],
+    );
+    return new Map(rows.map((r) => [r.event_id, { sha: r.body_sha256, acceptedAt: r.accepted_at.toISOString() }]));
+  }
+}

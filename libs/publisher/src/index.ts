@@ -1,0 +1,4 @@
+export * from './event-publisher';
+export * from './outbox-backlog';
+export * from './outbox-relay';
+export * from './publisher-registry';

@@ -1,0 +1,38 @@
+/**
+ * How many accepted events are waiting in the outbox, as last counted by the relay plus what was
+ * accepted since. Ingest refuses new events above the configured bound, so a long Kafka outage
+ * fills neither the disk nor the relay's catch-up time without limit.
+ */
+export class OutboxBacklog {
+  private waiting = 0;
+  private oldestAt: Date | null = null;
+  private drainedPerSecond = 0;
+
+  size(): number {
+    return this.waiting;
+  }
+
+  oldestAgeSeconds(now = Date.now()): number {
+    return this.oldestAt ? Math.max(0, (now - this.oldestAt.getTime()) / 1000) : 0;
+  }
+
+  added(count: number): void {
+    this.waiting += count;
+  }
+
+  /** The relay's exact count and the age of the oldest row, after each drain or idle poll. */
+  observed(count: number, oldestAt: Date | null): void {
+    this.waiting = count;
+    this.oldestAt = oldestAt;
+  }
+
+  drained(count: number, seconds: number): void {
+    if (seconds > 0) this.drainedPerSecond = 0.8 * this.drainedPerSecond + 0.2 * (count / seconds);
+  }
+
+  /** A Retry-After hint: the time to drain the backlog at the recent rate, between 1 and 60 seconds. */
+  retryAfterSeconds(): number {
+    if (this.drainedPerSecond < 1) return 30;
+    return Math.min(60, Math.max(1, Math.ceil(this.waiting / this.drainedPerSecond)));
+  }
+}
