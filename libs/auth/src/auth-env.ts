@@ -50,7 +50,8 @@ export const authEnvFor = (defaultAudience?: string) =>
       if (env.AUTH_JWKS_URL !== undefined && env.AUTH_ISSUER === DEV_ISSUER) {
         ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'must name the issuer of AUTH_JWKS_URL (the dev issuer publishes no JWKS URL)' });
       }
-    })
+      // Run even when a variable already failed, so one error names every bad variable.
+    }, { when: () => true })
     .overwrite((env) =>
       env.AUTH_JWKS_URL === undefined && env.AUTH_JWKS_PATH === undefined ? { ...env, AUTH_JWKS_PATH: defaultJwksPath() } : env,
     );

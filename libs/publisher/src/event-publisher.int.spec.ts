@@ -145,7 +145,7 @@ describe('EventPublisher and OutboxRelay (real PostgreSQL, registry and Kafka)',
     });
   });
 
-  it('keeps each patient's order across batches, through the outbox and the relay', async () => {
+  it("keeps each patient's order across batches, through the outbox and the relay", async () => {
     const patients = [0, 1, 2, 3].map((n) => syntheticFnr(9_000 + n));
     const perPatient = new Map(patients.map((p) => [patientKey(SECRET, p), [] as string[]]));
     const probe = await probeTopics(kafka, [EVENT_TOPICS.DhoMeasurementRecorded]);
