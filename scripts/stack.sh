@@ -2,8 +2,8 @@
 # The native stack: Apache Kafka (KRaft, one node), Apicurio Registry (Confluent-compatible API,
 # stored in PostgreSQL) and the machine's PostgreSQL. No Docker needed.
 #
-#   scripts/stack.sh up       provision (Maven Central, cached) and start; idempotent
-#   scripts/stack.sh down     stop what this script started, by pid
+#   scripts/stack.sh up [kafka|registry]     provision (Maven Central, cached) and start; idempotent
+#   scripts/stack.sh down [kafka|registry]   stop what this script started, by pid
 #   scripts/stack.sh status   one line per service; exit 1 if any is down
 #   scripts/stack.sh logs [kafka|registry] [lines]
 #
@@ -252,11 +252,11 @@ start_registry() {
 
 # Checked before anything is downloaded or started, so a clash fails in a second with its cause.
 require_free_ports() {
-  if ! is_ours kafka; then
+  if want kafka && ! is_ours kafka; then
     require_free_port "$KAFKA_PORT" "Kafka (KAFKA_PORT)"
     require_free_port "$KAFKA_CONTROLLER_PORT" "the Kafka controller (KAFKA_CONTROLLER_PORT)"
   fi
-  if ! is_ours registry; then
+  if want registry && ! is_ours registry; then
     require_free_port "$SCHEMA_REGISTRY_PORT" "the schema registry (SCHEMA_REGISTRY_PORT)"
     require_free_port "$SCHEMA_REGISTRY_MANAGEMENT_PORT" "the registry's management interface (SCHEMA_REGISTRY_MANAGEMENT_PORT)"
   fi
@@ -264,30 +264,34 @@ require_free_ports() {
 
 # ---------------------------------------------------------------- commands
 
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
 cmd_up() {
   local started=$SECONDS
   mkdir -p "$DATA_DIR" "$LOG_DIR" "$PID_DIR"
   require_tools
   require_free_ports
   ensure_postgres
-  provision_kafka
-  provision_registry
-  start_kafka
-  start_registry
-  wait_until kafka "ready on 127.0.0.1:$KAFKA_PORT" kafka_ready
-  say "kafka: ready on 127.0.0.1:$KAFKA_PORT"
-  if grep -q UnsupportedClassVersionError "$LOG_DIR/registry.log" 2>/dev/null; then
-    fail_with_log registry "the registry needs a newer Java than $REGISTRY_JAVA"
+  if want kafka; then provision_kafka; start_kafka; fi
+  if want registry; then provision_registry; start_registry; fi
+  if want kafka; then
+    wait_until kafka "ready on 127.0.0.1:$KAFKA_PORT" kafka_ready
+    say "kafka: ready on 127.0.0.1:$KAFKA_PORT"
   fi
-  wait_until registry "answering at $(registry_url)" registry_ready
-  say "registry: ready at $(registry_url)"
+  if want registry; then
+    if grep -q UnsupportedClassVersionError "$LOG_DIR/registry.log" 2>/dev/null; then
+      fail_with_log registry "the registry needs a newer Java than $REGISTRY_JAVA"
+    fi
+    wait_until registry "answering at $(registry_url)" registry_ready
+    say "registry: ready at $(registry_url)"
+  fi
   say "stack up in $((SECONDS - started)) s"
 }
 
 cmd_down() {
-  stop_service registry
-  stop_service kafka
-  say "postgres: the machine's server, left running"
+  if want registry; then stop_service registry; fi
+  if want kafka; then stop_service kafka; fi
+  [ -n "$ONLY" ] || say "postgres: the machine's server, left running"
 }
 
 cmd_status() {
@@ -310,10 +314,16 @@ cmd_logs() {
   esac
 }
 
+ONLY=""
+case "${2:-}" in
+  "" | kafka | registry) ONLY="${2:-}" ;;
+  *) [ "${1:-}" = logs ] || { echo "unknown service '$2' (kafka, registry)" >&2; exit 2; } ;;
+esac
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   logs) shift; cmd_logs "$@" ;;
-  *) echo "usage: $0 up|down|status|logs [kafka|registry] [lines]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down [kafka|registry] | status | logs [kafka|registry] [lines]" >&2; exit 2 ;;
 esac

@@ -241,7 +241,7 @@ const healthWorkerClaims = (options: PrincipalOptions) =>
       if (!claims.name && !(claims.given_name && claims.family_name)) {
         ctx.addIssue({ code: 'custom', path: ['name'], message: 'required (name, or given_name and family_name)' });
       }
-    });
+    }, { when: () => true }); // report it alongside the other claims' errors
 
 /** ID-porten's acr values, for citizen tokens that carry no HelseID security_level claim. */
 const ACR_LEVELS: Readonly<Record<string, number>> = {
@@ -291,7 +291,9 @@ function clientIdOf(claims: JWTPayload, fallbacks: readonly string[], errors: Cl
     const value = claims[name];
     if (typeof value === 'string' && value.trim() !== '') return value;
   }
-  errors.push({ field: 'client_id', rule: `required (a non-empty client_id${fallbacks.length ? `, ${fallbacks.join(' or ')}` : ''})` });
+  const names = ['client_id', ...fallbacks];
+  const alternatives = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  errors.push({ field: 'client_id', rule: `required (a non-empty ${alternatives})` });
   return '';
 }
 
@@ -330,7 +332,7 @@ export function principalFromClaims(claims: JWTPayload, options: PrincipalOption
 }
 
 function citizenFrom(claims: JWTPayload, scopes: string[], errors: ClaimError[], options: PrincipalOptions): PrincipalResult {
-  const pidClaim = hasClaim(claims, 'pid') ? 'pid' : HELSEID_CLAIMS.pid;
+  const pidClaim = hasClaim(claims, HELSEID_CLAIMS.pid) && !hasClaim(claims, 'pid') ? HELSEID_CLAIMS.pid : 'pid';
   const levelClaim = hasClaim(claims, HELSEID_CLAIMS.securityLevel) ? HELSEID_CLAIMS.securityLevel : 'acr';
   const level = levelClaim === 'acr' && typeof claims.acr === 'string' ? (ACR_LEVELS[claims.acr] ?? claims.acr) : claims[levelClaim];
   const parsed = parse(citizenClaims(options), { pid: claims[pidClaim], securityLevel: level });
