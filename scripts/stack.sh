@@ -144,6 +144,19 @@ ensure_postgres() {
   say "postgres: ready on $PGHOST:$PGPORT (databases $DATABASE_NAME, $TEST_DATABASE_NAME, $SCHEMA_REGISTRY_DATABASE)"
 }
 
+# ---------------------------------------------------------------- development secrets
+
+# Secrets are never in the repository. For the native (development) stack, generate them once
+# into the git-ignored .stack/secrets; scripts/apps.sh and the tests read them from there.
+ensure_dev_secrets() {
+  local dir="$STACK_DIR/secrets"
+  mkdir -p "$dir" && chmod 700 "$dir"
+  if [ ! -s "$dir/patient-key-secret" ]; then
+    (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' >"$dir/patient-key-secret")
+    say "secrets: generated the development patient-key secret in $dir"
+  fi
+}
+
 # ---------------------------------------------------------------- provisioning
 
 mvn_fetch() { # $1 what, rest: mvn args. Output kept for the error message only.
@@ -272,6 +285,7 @@ cmd_up() {
   require_tools
   require_free_ports
   ensure_postgres
+  ensure_dev_secrets
   if want kafka; then provision_kafka; start_kafka; fi
   if want registry; then provision_registry; start_registry; fi
   if want kafka; then

@@ -5,9 +5,9 @@
 //   npx tsx scripts/token.ts --client ehr-ous [--audience backbone-ingest] [--scope "a b"] [--minutes 60] [--claims '{"k":"v"}']
 //   npx tsx scripts/token.ts --client ehr-ous --audience backbone-query --health-worker
 import { Command, InvalidArgumentError } from 'commander';
+import { defaultSecretsDir } from '@backbone/config';
 import {
   CITIZEN_SCOPE,
-  defaultSecretsDir,
   DevIssuer,
   exampleCitizenClaims,
   exampleHealthWorkerClaims,

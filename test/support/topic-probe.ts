@@ -34,7 +34,18 @@ export async function probeTopics(kafka: Kafka, topics: string[]) {
     headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
     value: m.value as Buffer,
   });
-  await consumer.run({ autoCommit: false, eachMessage: async ({ topic, partition, message }) => void received.push(toProbed(topic, partition, message)) });
+  // A consumer may see an offset twice (a rebalance or reconnect re-fetches): the probe keeps each
+  // record once, so a test that counts records counts what is in the topic.
+  const seen = new Set<string>();
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message }) => {
+      const position = `${topic}/${partition}/${message.offset}`;
+      if (seen.has(position)) return;
+      seen.add(position);
+      received.push(toProbed(topic, partition, message));
+    },
+  });
   for (const [topic, partitions] of start) {
     for (const { partition, offset } of partitions) consumer.seek({ topic, partition, offset });
   }

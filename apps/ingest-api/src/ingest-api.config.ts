@@ -1,5 +1,25 @@
-import { httpEnv, stackEnv } from '@backbone/config';
-import type { z } from 'zod';
+import { join } from 'node:path';
+import { booleanFlag, httpEnv, patientKeyEnv, repoRoot, stackEnv } from '@backbone/config';
+import { authEnvFor } from '@backbone/auth';
+import { z } from 'zod';
 
-export const ingestApiEnv = stackEnv.extend(httpEnv(3000).shape);
+export const ingestApiEnv = stackEnv
+  .extend(httpEnv(3000).shape)
+  .extend(patientKeyEnv.shape)
+  .extend({
+    /** The declarative registry of publishing clients. */
+    PUBLISHERS_FILE: z.string().default(join(repoRoot(), 'deploy', 'publishers.yaml')),
+    /** Events waiting for Kafka above which ingest answers 503 with Retry-After. */
+    OUTBOX_MAX_BACKLOG: z.coerce.number().int().min(1).default(500_000),
+    INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    INGEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024),
+    /** Run the outbox relay in this process (one instance at a time publishes, under a lock). */
+    RELAY_ENABLED: booleanFlag(true),
+    RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  })
+  .and(authEnvFor('backbone-ingest'));
+
 export type IngestApiConfig = z.infer<typeof ingestApiEnv>;
+
+/** The OAuth scope a token needs to publish at all; the publisher registry decides what. */
+export const PUBLISH_SCOPE = 'backbone:publish';

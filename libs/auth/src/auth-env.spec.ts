@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError, httpEnv, loadConfig } from '@backbone/config';
 import { authEnv, authEnvFor, authModuleOptions, defaultJwksPath } from './auth-env';
 import { DEV_ISSUER } from './dev-issuer';
-import { repoRoot } from './repo-root';
+import { repoRoot } from '@backbone/config';
 
 const problemsOf = (attempt: () => unknown) => {
   try {

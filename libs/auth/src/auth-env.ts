@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuthModuleOptions } from './auth-options';
 import { DEV_ISSUER, DEV_JWKS_FILE } from './dev-issuer';
 import { jwksFromConfig } from './keys';
-import { repoRoot } from './repo-root';
+import { repoRoot } from '@backbone/config';
 
 const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 

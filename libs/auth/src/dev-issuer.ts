@@ -15,7 +15,7 @@ import {
   type JWTVerifyGetKey,
   type KeyLike,
 } from 'jose';
-import { defaultSecretsDir } from './repo-root';
+import { defaultSecretsDir } from '@backbone/config';
 
 /**
  * A local stand-in for HelseID, so development, tests and the demo never need the real one. Its

@@ -8,4 +8,3 @@ export * from './auth-options';
 export * from './decorators';
 export * from './auth.guard';
 export * from './auth.module';
-export { repoRoot, defaultSecretsDir } from './repo-root';

@@ -45,3 +45,16 @@ export const logEnv = z.object({
 /** The stack every app talks to: Kafka, the schema registry and PostgreSQL. */
 export const stackEnv = kafkaEnv.extend(registryEnv.shape).extend(databaseEnv.shape).extend(logEnv.shape);
 export type StackConfig = z.infer<typeof stackEnv>;
+
+/** Boolean flags: only the words true and false, so a typo does not silently mean "off". */
+export const booleanFlag = (defaultValue: boolean) =>
+  z.enum(['true', 'false'], { message: 'must be true or false' }).default(defaultValue ? 'true' : 'false').transform((v) => v === 'true');
+
+export const patientKeyEnv = z.object({
+  // No default: a secret is never in the repository. scripts/stack.sh generates one for development.
+  PATIENT_KEY_SECRET: z
+    .string({ message: 'required: the secret of the pseudonymous patient key (at least 32 characters)' })
+    .min(32, 'must be at least 32 characters'),
+  // Tenor test-population identity numbers: accepted in development and test, never in production.
+  ALLOW_SYNTHETIC_IDENTIFIERS: booleanFlag(false),
+});

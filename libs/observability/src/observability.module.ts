@@ -1,8 +1,10 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Kafka } from 'kafkajs';
 import { HealthController } from './health.controller';
 import { HEALTH_KAFKA, HEALTH_REGISTRY_URL, KafkaHealthIndicator, SchemaRegistryHealthIndicator } from './health-indicators';
+import { HTTP_DURATION, httpDurationHistogram, HttpMetricsMiddleware } from './http-metrics.middleware';
+import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics';
 import { METRICS_REGISTRY, MetricsController } from './metrics.controller';
 
@@ -15,10 +17,15 @@ export interface ObservabilityOptions {
 
 /** Liveness, readiness (Kafka, registry, PostgreSQL) and Prometheus /metrics for one app. */
 @Module({})
-export class ObservabilityModule {
+export class ObservabilityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
+  }
+
   static forApp(options: ObservabilityOptions): DynamicModule {
     return {
       module: ObservabilityModule,
+      global: true,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController, MetricsController],
       providers: [
@@ -27,6 +34,8 @@ export class ObservabilityModule {
         { provide: HEALTH_REGISTRY_URL, useValue: options.registryUrl },
         KafkaHealthIndicator,
         SchemaRegistryHealthIndicator,
+        HttpMetricsMiddleware,
+        { provide: HTTP_DURATION, useFactory: httpDurationHistogram, inject: [METRICS_REGISTRY] },
       ],
       exports: [METRICS_REGISTRY],
     };

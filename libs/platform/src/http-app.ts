@@ -1,16 +1,20 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '@backbone/config';
-import { ProblemDetailsFilter } from './problem';
+import { json } from 'express';
+import { bodyParserErrors, ProblemDetailsFilter } from './problem';
 
 export interface HttpAppOptions {
   name: string;
   title: string;
   description: string;
   version?: string;
+  /** Largest JSON body accepted; larger ones get 413 problem+json before any handler runs. */
+  bodyLimitBytes?: number;
 }
 
 /** Serves the app's OpenAPI document at /openapi.json and a browsable UI at /docs. */
@@ -29,7 +33,10 @@ export function serveOpenApi(app: INestApplication, options: HttpAppOptions): vo
 
 /** Builds a Nest app (logger, shutdown hooks, OpenAPI) without listening: tests use it as is. */
 export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false, abortOnError: false });
+  app.use(json({ limit: options.bodyLimitBytes ?? 100 * 1024 }));
+  app.use(bodyParserErrors);
+  app.disable('x-powered-by');
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -44,16 +51,17 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
 export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: string }>>(
   envSchema: S,
   appModule: (config: z.infer<S>) => DynamicModule,
-  options: HttpAppOptions,
+  options: HttpAppOptions | ((config: z.infer<S>) => HttpAppOptions),
 ): Promise<void> {
+  const name = typeof options === 'function' ? 'app' : options.name;
   let config: z.infer<S>;
   try {
     config = loadConfig(envSchema);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${options.name}: ${error.message}\n`);
+    process.stderr.write(`${name}: ${error.message}\n`);
     process.exit(1);
   }
-  const app = await createHttpApp(appModule(config), options);
+  const app = await createHttpApp(appModule(config), typeof options === 'function' ? options(config) : options);
   await app.listen(config.PORT, config.HOST);
 }

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 
 /** RFC 9457 problem details. `type` is a relative URI under /problems, documented in the README. */
 export interface ProblemDetails {
@@ -100,4 +100,14 @@ function bodyParserProblem(error: BodyParserError): ProblemDetails {
     return problem(400, 'malformed-json', 'Malformed JSON', { detail: 'The request body is not valid JSON.' });
   }
   return problem(error.status, 'bad-request', 'Bad request', { detail: error.message });
+}
+
+/**
+ * Express error middleware for the JSON body parser: malformed JSON and oversized bodies are
+ * answered here as problem+json, before Nest would turn them into a generic 400.
+ */
+export function bodyParserErrors(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (!isBodyParserError(error)) return next(error);
+  const body = bodyParserProblem(error);
+  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }

@@ -1,17 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@backbone/config';
 import type { AvroRecordSchema } from './avro-serde';
 
-/**
- * The repository's schemas/ folder, found by walking up from this file, so the same code works
- * from the sources (tests) and from a bundle in dist/ (apps). SCHEMAS_DIR overrides it.
- */
+/** The repository's schemas/ folder (SCHEMAS_DIR overrides it). */
 export function schemasDir(): string {
-  if (process.env.SCHEMAS_DIR) return process.env.SCHEMAS_DIR;
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'schemas')) && existsSync(join(dir, 'package.json'))) return join(dir, 'schemas');
-  }
-  throw new Error(`schemas/ not found above ${__dirname}; set SCHEMAS_DIR`);
+  return process.env.SCHEMAS_DIR ?? join(repoRoot(), 'schemas');
 }
 
 /** Reads one .avsc file, given relative to schemas/. */
