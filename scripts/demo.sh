@@ -14,7 +14,13 @@ echo
 echo "== health of every app"
 bash scripts/apps.sh status
 echo
-echo "== demo: one event through the registry, Kafka and PostgreSQL"
+echo "== source systems publish one event per data domain through the ingest API"
+npx tsx scripts/demo-publish.ts
+echo
+sleep 1
+node dist/apps/ops-cli/main.js outbox
+echo
+echo "== a canary through the registry, Kafka, a consumer and PostgreSQL, and back"
 node dist/apps/ops-cli/main.js canary
 echo
 echo "The apps keep running: scripts/apps.sh down and scripts/stack.sh down stop them."

@@ -13,6 +13,8 @@ import { createHttpApp } from '@backbone/platform';
 import { AvroSerde } from '@backbone/serde';
 import { ingestApiEnv } from '../apps/ingest-api/src/ingest-api.config';
 import { IngestApiModule } from '../apps/ingest-api/src/ingest-api.module';
+import { outboxRelayEnv } from '../apps/outbox-relay/src/outbox-relay.config';
+import { OutboxRelayModule } from '../apps/outbox-relay/src/outbox-relay.module';
 import { probeTopics } from './support/topic-probe';
 
 const run = promisify(execFile);
@@ -26,6 +28,7 @@ describe('ingest-api (end to end)', () => {
   const config = loadConfig(ingestApiEnv, { ...process.env, OUTBOX_MAX_BACKLOG: '100000', INGEST_BODY_LIMIT_BYTES: '262144' });
   const schemas = SchemaSet.load();
   let app: INestApplication;
+  let relay: INestApplication;
   let issuer: DevIssuer;
   let tokens: Record<'ous' | 'gp' | 'ambulance' | 'helsenorge' | 'noScope', string>;
   const kafka = createKafka(config, createLogger('ingest-e2e', 'warn'));
@@ -53,9 +56,16 @@ describe('ingest-api (end to end)', () => {
       bodyLimitBytes: config.INGEST_BODY_LIMIT_BYTES,
     });
     await app.init();
+    relay = await createHttpApp(OutboxRelayModule.forRoot(loadConfig(outboxRelayEnv, { ...process.env, RELAY_MAX_BACKOFF_MS: '1000' })), {
+      name: 'outbox-relay',
+      title: 'outbox-relay',
+      description: 'e2e',
+    });
+    await relay.init();
   });
 
   afterAll(async () => {
+    await relay?.close();
     await app?.close();
   });
 

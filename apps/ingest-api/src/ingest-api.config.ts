@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { booleanFlag, httpEnv, patientKeyEnv, repoRoot, stackEnv } from '@backbone/config';
+import { httpEnv, patientKeyEnv, repoRoot, stackEnv } from '@backbone/config';
 import { authEnvFor } from '@backbone/auth';
 import { z } from 'zod';
 
@@ -13,9 +13,6 @@ export const ingestApiEnv = stackEnv
     OUTBOX_MAX_BACKLOG: z.coerce.number().int().min(1).default(500_000),
     INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1_000),
     INGEST_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024),
-    /** Run the outbox relay in this process (one instance at a time publishes, under a lock). */
-    RELAY_ENABLED: booleanFlag(true),
-    RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   })
   .and(authEnvFor('backbone-ingest'));
 

@@ -4,12 +4,14 @@ import { ConfigError } from '@backbone/config';
 import { canaryCommands } from './commands/canary.command';
 import { contractCommands } from './commands/contracts.command';
 import { databaseCommands } from './commands/database.command';
+import { outboxCommands } from './commands/outbox.command';
 
 /** Operations on the backbone from the command line. Every command reads the same environment as the apps. */
 const program = new Command('ops-cli').description('Operate the Oslo data-sharing backbone');
 databaseCommands(program);
 canaryCommands(program);
 contractCommands(program);
+outboxCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`ops-cli: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);

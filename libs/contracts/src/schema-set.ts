@@ -50,6 +50,8 @@ function listAvsc(dir: string): string[] {
 export class SchemaSet {
   private readonly files = new Map<string, SchemaFile>();
   private readonly parsed = new Map<string, Type>();
+  private events?: string[];
+  private readonly eventByName = new Map<string, string>();
 
   private constructor(readonly root: string) {}
 
@@ -76,15 +78,21 @@ export class SchemaSet {
 
   /** The full names of the event records: records whose first field is the common envelope. */
   eventTypes(): string[] {
-    return this.all()
+    this.events ??= this.all()
       .filter((f) => f.schema.type === 'record' && f.schema.fields?.[0]?.name === 'envelope' && f.schema.fields[0].type === ENVELOPE)
       .map((f) => f.fullName);
+    return [...this.events];
   }
 
   /** Full name of an event type given by its short name (DocumentPublished) or full name. */
   resolveEventType(name: string): string | undefined {
-    const events = this.eventTypes();
-    return events.find((full) => full === name) ?? events.find((full) => full.endsWith(`.${name}`));
+    if (this.eventByName.size === 0) {
+      for (const full of this.eventTypes()) {
+        this.eventByName.set(full, full);
+        this.eventByName.set(full.slice(full.lastIndexOf('.') + 1), full);
+      }
+    }
+    return this.eventByName.get(name);
   }
 
   /** Full names of the named types a type refers to, directly or not, itself included. */

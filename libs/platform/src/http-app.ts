@@ -63,5 +63,10 @@ export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: strin
     process.exit(1);
   }
   const app = await createHttpApp(appModule(config), typeof options === 'function' ? options(config) : options);
+  const server = app.getHttpServer() as import('node:http').Server;
+  // Longer than the idle timeout of the proxies and clients in front (typically 60 s): a server
+  // that closes an idle keep-alive connection first races the client's next request on it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await app.listen(config.PORT, config.HOST);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import {
   EVENT_TOPICS,
   EventCodec,
@@ -52,9 +52,6 @@ interface Prepared {
   value: Buffer;
   bodySha256: Buffer;
 }
-
-// Advisory-lock namespace for per-patient ordering; any constant shared by all ingest instances.
-const PATIENT_LOCK_SEED = 7_101_977;
 
 /**
  * The one way events enter the backbone, over HTTP (ingest-api) or in-process. All or nothing:
@@ -130,6 +127,7 @@ export class EventPublisher {
     const candidate = { ...input, envelope: { ...envelope, patientKey: '' } };
     const validation = validateEvent<Record<string, never>>(this.schemas, eventType, candidate, {
       allowSyntheticIdentifiers: this.settings.allowSyntheticIdentifiers,
+      normalize: false,
     });
     if (!validation.ok) {
       return { kind: 'invalid', errors: validation.errors.map((e) => ({ index, ...e })) };
@@ -159,81 +157,39 @@ export class EventPublisher {
   }
 
   private async store(items: Prepared[], clientId: string): Promise<PublishOutcome> {
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const existing = await this.existing(client, items);
-      const conflicts = items.filter((i) => existing.has(i.eventId) && !existing.get(i.eventId)!.sha.equals(i.bodySha256));
-      if (conflicts.length > 0) {
-        await client.query('ROLLBACK');
-        return { ok: false, kind: 'conflict', eventIds: conflicts.map((c) => c.eventId) };
-      }
-      const fresh = items.filter((i) => !existing.has(i.eventId));
-      const accepted = new Map<string, string>();
-      if (fresh.length > 0) {
-        // Per-patient ordering: two transactions for the same patient take outbox ids in the
-        // order they commit, because the second waits for the first's lock.
-        await client.query(
-          'SELECT pg_advisory_xact_lock($2::int, hashtext(k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys',
-          [fresh.map((i) => i.key), PATIENT_LOCK_SEED],
-        );
-        const inserted = await client.query<{ event_id: string; accepted_at: Date }>(
-          `INSERT INTO ingest_event (event_id, event_type, client_id, body_sha256, topic)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[])
-           ON CONFLICT (event_id) DO NOTHING
-           RETURNING event_id, accepted_at`,
-          [fresh.map((i) => i.eventId), fresh.map((i) => i.eventType), fresh.map(() => clientId), fresh.map((i) => i.bodySha256), fresh.map((i) => i.topic)],
-        );
-        for (const row of inserted.rows) accepted.set(row.event_id, row.accepted_at.toISOString());
-        if (inserted.rows.length < fresh.length) {
-          // A concurrent request accepted some of these ids first: same content is a duplicate, other content a conflict.
-          const raced = await this.existing(client, fresh.filter((i) => !accepted.has(i.eventId)));
-          const lost = fresh.filter((i) => raced.has(i.eventId) && !raced.get(i.eventId)!.sha.equals(i.bodySha256));
-          if (lost.length > 0) {
-            await client.query('ROLLBACK');
-            return { ok: false, kind: 'conflict', eventIds: lost.map((c) => c.eventId) };
-          }
-          for (const [id, row] of raced) existing.set(id, row);
-        }
-        const toSend = fresh.filter((i) => accepted.has(i.eventId));
-        if (toSend.length > 0) {
-          await client.query(
-            `INSERT INTO outbox (event_id, event_type, topic, message_key, message_value)
-             SELECT event_id, event_type, topic, message_key, message_value
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[])
-                  WITH ORDINALITY AS t(event_id, event_type, topic, message_key, message_value, n)
-             ORDER BY n`,
-            [toSend.map((i) => i.eventId), toSend.map((i) => i.eventType), toSend.map((i) => i.topic), toSend.map((i) => i.key), toSend.map((i) => i.value)],
-          );
-          await client.query(`SELECT pg_notify('backbone_outbox', '')`);
-        }
-      }
-      await client.query('COMMIT');
+      // One round trip, one transaction: see the ingest_accept migration.
+      const { rows } = await this.pool.query<{ event_id: string; inserted: boolean; accepted_at: Date }>(
+        'SELECT event_id, inserted, accepted_at FROM ingest_accept($1::uuid[], $2::text[], $3, $4::bytea[], $5::text[], $6::text[], $7::bytea[])',
+        [
+          items.map((i) => i.eventId),
+          items.map((i) => i.eventType),
+          clientId,
+          items.map((i) => i.bodySha256),
+          items.map((i) => i.topic),
+          items.map((i) => i.key),
+          items.map((i) => i.value),
+        ],
+      );
+      const byId = new Map(rows.map((r) => [r.event_id, r]));
       return {
         ok: true,
-        items: items.map((i) => ({
-          index: i.index,
-          eventId: i.eventId,
-          eventType: i.eventType,
-          topic: i.topic,
-          status: accepted.has(i.eventId) ? 'accepted' : 'duplicate',
-          acceptedAt: accepted.get(i.eventId) ?? existing.get(i.eventId)!.acceptedAt,
-        })),
+        items: items.map((i) => {
+          const row = byId.get(i.eventId)!;
+          return {
+            index: i.index,
+            eventId: i.eventId,
+            eventType: i.eventType,
+            topic: i.topic,
+            status: row.inserted ? 'accepted' : 'duplicate',
+            acceptedAt: row.accepted_at.toISOString(),
+          };
+        }),
       };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      const { code, message } = error as { code?: string; message: string };
+      if (code === 'BB409') return { ok: false, kind: 'conflict', eventIds: message.split(',') };
       throw error;
-    } finally {
-      client.release();
     }
-  }
-
-  private async existing(client: PoolClient, items: Prepared[]): Promise<Map<string, { sha: Buffer; acceptedAt: string }>> {
-    if (items.length === 0) return new Map();
-    const { rows } = await client.query<{ event_id: string; body_sha256: Buffer; accepted_at: Date }>(
-      'SELECT event_id, body_sha256, accepted_at FROM ingest_event WHERE event_id = ANY($1::uuid[])',
-      [items.map((i) => i.eventId)],
-    );
-    return new Map(rows.map((r) => [r.event_id, { sha: r.body_sha256, acceptedAt: r.accepted_at.toISOString() }]));
   }
 }

@@ -2,3 +2,4 @@ export * from './event-publisher';
 export * from './outbox-backlog';
 export * from './outbox-relay';
 export * from './publisher-registry';
+export * from './outbox-backlog-monitor';

@@ -7,7 +7,7 @@ import type { OutboxBacklog } from './outbox-backlog';
 export interface RelaySettings {
   /** Rows read and sent to Kafka per round. */
   batchSize: number;
-  /** Poll interval when no notification arrives (a safety net: NOTIFY wakes the relay at once). */
+  /** How long to wait after finding the outbox empty: the delay an event can wait before it is read. */
   idlePollMs: number;
   /** Upper bound of the exponential backoff while Kafka is unreachable. */
   maxBackoffMs: number;
@@ -86,8 +86,6 @@ export class OutboxRelay {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LEADER_LOCK]);
       if (rows[0].locked) {
         this.listener = client;
-        client.on('notification', () => this.wake?.());
-        await client.query('LISTEN backbone_outbox');
         this.logger.info('outbox relay is the leader');
         return;
       }
@@ -109,7 +107,7 @@ export class OutboxRelay {
           )
         ).rows;
         if (rows.length === 0) {
-          await this.observeBacklog();
+          this.backlog.observed(0, null);
           await this.sleep(this.settings.idlePollMs);
           continue;
         }
@@ -117,7 +115,9 @@ export class OutboxRelay {
         await this.send(rows);
         await this.pool.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
         this.backlog.drained(rows.length, (performance.now() - started) / 1000);
-        this.backlog.observed(Math.max(0, this.backlog.size() - rows.length), null);
+        // A full batch means more is waiting: count it now and then (a count scans the table).
+        if (rows.length === this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
+        else if (rows.length < this.settings.batchSize) this.backlog.observed(0, null);
         this.metrics?.published(rows.length);
         backoff = 100;
       } catch (error) {
@@ -130,7 +130,10 @@ export class OutboxRelay {
     }
   }
 
+  private lastCount = 0;
+
   private async observeBacklog(): Promise<void> {
+    this.lastCount = Date.now();
     const { rows } = await this.pool.query<{ waiting: string; oldest: Date | null }>(
       'SELECT count(*) AS waiting, min(created_at) AS oldest FROM outbox',
     );

@@ -1,12 +1,10 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { OutboxBacklog, RelayMetrics } from '@backbone/publisher';
+import type { OutboxBacklog } from '@backbone/publisher';
 
 /** What operators watch on ingest: accepted and rejected events, and the outbox waiting for Kafka. */
-export class IngestMetrics implements RelayMetrics {
+export class IngestMetrics {
   private readonly accepted: Counter<'event_type'>;
   private readonly rejected: Counter<'event_type' | 'reason'>;
-  private readonly relayed: Counter;
-  private readonly relayFailures: Counter;
 
   constructor(registry: Registry, backlog: OutboxBacklog) {
     this.accepted = new Counter({ name: 'backbone_ingest_accepted_total', help: 'Events accepted (durable in the outbox), by type', labelNames: ['event_type'], registers: [registry] });
@@ -16,8 +14,6 @@ export class IngestMetrics implements RelayMetrics {
       labelNames: ['event_type', 'reason'],
       registers: [registry],
     });
-    this.relayed = new Counter({ name: 'backbone_outbox_published_total', help: 'Events the relay published to Kafka', registers: [registry] });
-    this.relayFailures = new Counter({ name: 'backbone_outbox_publish_failures_total', help: 'Relay rounds that failed (Kafka unreachable)', registers: [registry] });
     new Gauge({
       name: 'backbone_outbox_backlog',
       help: 'Accepted events waiting to be published to Kafka',
@@ -42,13 +38,5 @@ export class IngestMetrics implements RelayMetrics {
 
   rejectedEvents(eventTypes: string[], reason: string): void {
     for (const type of eventTypes) this.rejected.inc({ event_type: type, reason });
-  }
-
-  published(count: number): void {
-    this.relayed.inc(count);
-  }
-
-  failed(): void {
-    this.relayFailures.inc();
   }
 }

@@ -1,14 +1,12 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { EventCodec, EVENT_TYPES, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
+import { EventCodec, EVENT_TYPES, SchemaSet } from '@backbone/contracts';
 import { APP_CONFIG } from '@backbone/config';
-import { KAFKA } from '@backbone/messaging';
 import { createLogger, METRICS_REGISTRY } from '@backbone/observability';
-import { EventPublisher, loadPublisherRegistry, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
+import { EventPublisher, loadPublisherRegistry, OutboxBacklog, OutboxBacklogMonitor } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { EventsController } from './events.controller';
@@ -16,7 +14,11 @@ import { IngestMetrics } from './ingest.metrics';
 
 const pgPool = (dataSource: DataSource) => (dataSource.driver as unknown as { master: Pool }).master;
 
-/** Wires the publishing path: validation, authorisation, idempotency, the outbox and its relay. */
+/**
+ * Wires the publishing path: validation, authorisation, idempotency and the outbox. The relay that
+ * drains the outbox to Kafka is its own app (apps/outbox-relay), so it never competes with
+ * requests for this process's one thread.
+ */
 @Module({
   controllers: [EventsController],
   providers: [
@@ -45,56 +47,43 @@ const pgPool = (dataSource: DataSource) => (dataSource.driver as unknown as { ma
       inject: [APP_CONFIG, DataSource, SchemaSet, AvroSerde, OutboxBacklog],
     },
     {
-      provide: OutboxRelay,
-      useFactory: (config: IngestApiConfig, dataSource: DataSource, kafka: Kafka, backlog: OutboxBacklog, metrics: IngestMetrics) =>
-        new OutboxRelay(pgPool(dataSource), kafka, backlog, createLogger('outbox-relay', config.LOG_LEVEL), {
-          batchSize: config.RELAY_BATCH_SIZE,
-          idlePollMs: 250,
-          maxBackoffMs: 5_000,
-        }, metrics),
-      inject: [APP_CONFIG, DataSource, KAFKA, OutboxBacklog, IngestMetrics],
+      provide: OutboxBacklogMonitor,
+      useFactory: (dataSource: DataSource, backlog: OutboxBacklog) => new OutboxBacklogMonitor(pgPool(dataSource), backlog),
+      inject: [DataSource, OutboxBacklog],
     },
   ],
 })
 export class PublishingModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopping = false;
+  private readonly logger: Logger;
+
   constructor(
     private readonly publisher: EventPublisher,
-    private readonly relay: OutboxRelay,
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    @Inject(APP_CONFIG) private readonly config: IngestApiConfig,
+    private readonly monitor: OutboxBacklogMonitor,
+    @Inject(APP_CONFIG) config: IngestApiConfig,
   ) {
     this.logger = createLogger('publishing', config.LOG_LEVEL);
   }
 
-  private readonly logger: Logger;
-
-  private stopping = false;
-
   onApplicationBootstrap(): void {
-    // Neither waits on the registry or Kafka: the app starts (live, not ready) while they are
-    // down, and both steps retry until they succeed. Both are idempotent.
-    void this.retry('registering schemas', () => this.publisher.warmUp());
-    if (this.config.RELAY_ENABLED) {
-      void this.retry('provisioning topics', () => provisionTopics(this.kafka, loadTopicCatalog())).then(() => {
-        if (!this.stopping) this.relay.start();
-      });
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.relay.stop();
-  }
-
-  private async retry(what: string, step: () => Promise<unknown>): Promise<void> {
-    for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        await step();
-        return;
-      } catch (error) {
-        this.logger.warn({ err: (error as Error).message, retryInMs: delay }, `${what} failed; retrying`);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    this.monitor.start();
+    // Does not wait on the registry: the app starts (live, not ready) while it is down, and
+    // registering retries until it succeeds. Registering is idempotent.
+    void (async () => {
+      for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
+        try {
+          await this.publisher.warmUp();
+          return;
+        } catch (error) {
+          this.logger.warn({ err: (error as Error).message, retryInMs: delay }, 'registering schemas failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        }
       }
-    }
+    })();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+    this.monitor.stop();
   }
 }

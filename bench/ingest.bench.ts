@@ -1,0 +1,217 @@
+// Ingest benchmark on the real stack: the built ingest-api as its own process, PostgreSQL, the
+// registry and Kafka on this machine. One command: npm run bench:ingest
+//   1. batch ingest throughput through to Kafka acknowledgement: batches of 1,000 events posted
+//      with 4 in flight, timed until the relay has emptied the outbox (rows leave it only once
+//      Kafka has acknowledged them). Median of 3 runs.
+//   2. single-event latency at a fixed 500 events/s (open loop: latency counts from the planned
+//      send time, so a stall is not hidden by sending less).
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { stringify } from 'yaml';
+import { DevIssuer } from '@backbone/auth';
+import { EVENT_TYPES, EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
+import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
+import { median, percentile, writeResults } from './support/results';
+
+const ROOT = join(__dirname, '..');
+const PORT = 3900;
+const BASE = `http://127.0.0.1:${PORT}`;
+const DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/backbone';
+const BATCH = 1_000;
+const BATCHES_PER_RUN = Number(process.env.BENCH_BATCHES ?? 100);
+const RUNS = 3;
+const RATE = 500;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+const TYPES: EventTypeName[] = ['DhoMeasurementRecorded', 'LabResultReported', 'DocumentPublished', 'MedicationListUpdated'];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
+  execFileSync('npx', ['nest', 'build', 'ingest-api'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npx', ['nest', 'build', 'outbox-relay'], { cwd: ROOT, stdio: 'inherit' });
+
+  const publishersFile = join(ROOT, '.stack', 'bench-publishers.yaml');
+  writeFileSync(
+    publishersFile,
+    stringify({
+      clients: [
+        {
+          clientId: 'bench-loader',
+          name: 'benchmark load generator',
+          custodians: ['993467049', '958935420', '923456783', '934567897', '994598759', '982791952'],
+          eventTypes: Object.keys(EVENT_TYPES).filter((t) => t !== 'DataAccessed'),
+        },
+      ],
+    }),
+  );
+  const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const app = spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', 'ingest-api', 'main.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', process.env.BENCH_APP_LOGS ? 'inherit' : 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      DATABASE_URL,
+      PUBLISHERS_FILE: publishersFile,
+      PATIENT_KEY_SECRET: readFileSync(join(ROOT, '.stack', 'secrets', 'patient-key-secret'), 'utf8'),
+      ALLOW_SYNTHETIC_IDENTIFIERS: 'true',
+      OUTBOX_MAX_BACKLOG: '5000000',
+      INGEST_BODY_LIMIT_BYTES: String(16 * 1024 * 1024),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  // The relay is its own process, as deployed: it drains the outbox to Kafka.
+  const relay = spawn('node', [join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PORT: String(PORT + 1), DATABASE_URL, LOG_LEVEL: 'warn' },
+  });
+  const db = new Client({ connectionString: DATABASE_URL });
+  try {
+    await waitReady();
+    await db.connect();
+    const issuer = await DevIssuer.loadOrCreate();
+    const token = await issuer.sign({ subject: 'bench', clientId: 'bench-loader', audience: 'backbone-ingest', scope: 'backbone:publish', expiresInSeconds: 7200 });
+    const schemas = SchemaSet.load();
+    const patients = Array.from({ length: 5_000 }, (_, n) => syntheticFnr(100_000 + n));
+    let counter = 0;
+    const nextEvent = () => {
+      counter += 1;
+      return exampleEvent(schemas, TYPES[counter % TYPES.length], { patientFnr: patients[counter % patients.length] });
+    };
+    // Batches go through fetch; single events through node:http with keep-alive, the lightest
+    // client on hand, since the load generator shares the two cores with the server.
+    const postBatch = async (body: string) => {
+      const response = await fetch(`${BASE}/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body });
+      if (response.status !== 202) throw new Error(`/events/batch: HTTP ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const post = (path: string, body: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: PORT, path, method: 'POST', agent, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Content-Length': Buffer.byteLength(body) } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
+          },
+        );
+        req.on('error', (error) => reject(new Error(`${path}: ${error.message} (body ${body.length} bytes)`)));
+        req.end(body);
+      });
+
+    // Warm-up: JIT, connection pools, schema ids, producer connection.
+    for (let i = 0; i < 5; i += 1) await postBatch(JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
+    await drained(db);
+
+    const throughput: number[] = [];
+    const acceptRates: number[] = [];
+    const cpuParts = {
+      ingest_api: () => (app.pid ? [app.pid] : []),
+      outbox_relay: () => (relay.pid ? [relay.pid] : []),
+      load_generator: () => [process.pid],
+      postgres: () => pidsOf('postgres'),
+      kafka: () => pidFromFile(join(ROOT, '.stack', 'pids', 'kafka.pid')),
+    };
+    const cpuPerRun: Array<Record<string, number>> = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      // Bodies are built before the clock starts: the load generator shares the two cores.
+      const bodies = Array.from({ length: BATCHES_PER_RUN }, () => JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
+      const cpu = cpuAccount(cpuParts);
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (next < bodies.length) await postBatch(bodies[next++]);
+        }),
+      );
+      const accepted = performance.now();
+      await drained(db);
+      const done = performance.now();
+      cpuPerRun.push({ ...cpu(), wall: Math.round((done - started) / 10) / 100 });
+      const events = BATCH * BATCHES_PER_RUN;
+      throughput.push(events / ((done - started) / 1000));
+      acceptRates.push(events / ((accepted - started) / 1000));
+      console.log(`run ${run + 1}: ${Math.round(throughput.at(-1)!)} events/s into Kafka (accepted at ${Math.round(acceptRates.at(-1)!)} events/s)`);
+    }
+
+    const singles = Array.from({ length: RATE * LATENCY_SECONDS }, () => JSON.stringify(nextEvent()));
+    const latencies: number[] = [];
+    const t0 = performance.now() + 100;
+    await Promise.all(
+      singles.map(async (body, i) => {
+        const planned = t0 + (i * 1000) / RATE;
+        const wait = planned - performance.now();
+        if (wait > 0) await sleep(wait);
+        await post('/events', body);
+        latencies.push(performance.now() - planned);
+      }),
+    );
+    await drained(db);
+    // The server's own view of the same requests, from its latency histogram: if it is far below
+    // the client's, the time went into queueing on the shared cores, not into the handler.
+    const histogram = await (await fetch(`${BASE}/metrics`)).text();
+    const serverSide = serverLatencyBuckets(histogram);
+
+    writeResults(
+      'ingest',
+      {
+        batch_ingest_to_kafka: { value: Math.round(median(throughput)), unit: 'events/s', goal: 20_000, better: 'higher' },
+        batch_accept_rate: { value: Math.round(median(acceptRates)), unit: 'events/s', better: 'higher' },
+        single_event_p50: { value: round2(percentile(latencies, 50)), unit: 'ms', better: 'lower' },
+        single_event_p99: { value: round2(percentile(latencies, 99)), unit: 'ms', goal: 25, better: 'lower' },
+      },
+      {
+        method: `ingest-api and outbox-relay as separate processes; batches of ${BATCH}, 4 in flight, ${BATCHES_PER_RUN * BATCH} events per run, median of ${RUNS} runs, timed until the outbox is empty; single events at ${RATE}/s for ${LATENCY_SECONDS} s, open loop`,
+        runs_events_per_second: throughput.map(Math.round),
+        server_side_single_event_latency_cumulative: serverSide,
+        cpu_seconds_per_run: cpuPerRun,
+      },
+    );
+  } finally {
+    app.kill('SIGTERM');
+    relay.kill('SIGTERM');
+    await db.end().catch(() => undefined);
+  }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Cumulative counts per latency bucket of POST /events 202 as the server measured them. */
+function serverLatencyBuckets(metrics: string): Record<string, number> {
+  const buckets: Record<string, number> = {};
+  for (const line of metrics.split('\n')) {
+    const match = /^backbone_http_request_duration_seconds_bucket\{le="([^"]+)",.*route="\/events",status="202"\} (\d+)/.exec(line);
+    if (match) buckets[`le_${match[1]}s`] = Number(match[2]);
+  }
+  return buckets;
+}
+
+async function waitReady(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const ok = await fetch(`${BASE}/health/ready`).then((r) => r.ok).catch(() => false);
+    if (ok) return;
+    await sleep(250);
+  }
+  throw new Error('ingest-api did not become ready');
+}
+
+/** Resolves when every accepted event has been acknowledged by Kafka (the outbox is empty). */
+async function drained(db: Client): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    if (rows[0].n === 0) return;
+    await sleep(10);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
