@@ -8,6 +8,7 @@ import { loadTopicCatalog, provisionTopics } from '@backbone/contracts';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule } from '@backbone/persistence';
+import { retryUntilDone } from '@backbone/platform';
 import { OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import type { OutboxRelayConfig } from './outbox-relay.config';
 import { OutboxRelayMetrics } from './relay.metrics';
@@ -66,18 +67,9 @@ export class OutboxRelayModule implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     // Topics first (idempotent), retried while Kafka is down; then the relay starts.
     const logger = createLogger('outbox-relay', this.config.LOG_LEVEL);
-    void (async () => {
-      for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-        try {
-          await provisionTopics(this.kafka, loadTopicCatalog());
-          this.relay.start();
-          return;
-        } catch (error) {
-          logger.warn({ err: (error as Error).message, retryInMs: delay }, 'provisioning topics failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        }
-      }
-    })();
+    void retryUntilDone('provisioning topics', () => provisionTopics(this.kafka, loadTopicCatalog()), logger, () => this.stopping).then(
+      (done) => done && this.relay.start(),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Registry } from 'prom-client';
-import type { OutboxBacklog, RelayMetrics } from '@backbone/publisher';
+import { Counter, Registry } from 'prom-client';
+import { OutboxBacklog, registerOutboxGauges, RelayMetrics } from '@backbone/publisher';
 
 /** The relay's figures: what it published, how often Kafka refused, what waits. */
 export class OutboxRelayMetrics implements RelayMetrics {
@@ -9,22 +9,7 @@ export class OutboxRelayMetrics implements RelayMetrics {
   constructor(registry: Registry, backlog: OutboxBacklog) {
     this.relayed = new Counter({ name: 'backbone_outbox_published_total', help: 'Events the relay published to Kafka', registers: [registry] });
     this.failures = new Counter({ name: 'backbone_outbox_publish_failures_total', help: 'Relay rounds that failed (Kafka unreachable)', registers: [registry] });
-    new Gauge({
-      name: 'backbone_outbox_backlog',
-      help: 'Accepted events waiting to be published to Kafka',
-      registers: [registry],
-      collect() {
-        this.set(backlog.size());
-      },
-    });
-    new Gauge({
-      name: 'backbone_outbox_oldest_age_seconds',
-      help: 'Age of the oldest event waiting in the outbox',
-      registers: [registry],
-      collect() {
-        this.set(backlog.oldestAgeSeconds());
-      },
-    });
+    registerOutboxGauges(registry, backlog);
   }
 
   published(count: number): void {

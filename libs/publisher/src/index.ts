@@ -3,3 +3,4 @@ export * from './outbox-backlog';
 export * from './outbox-relay';
 export * from './publisher-registry';
 export * from './outbox-backlog-monitor';
+export * from './outbox-metrics';

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Registry } from 'prom-client';
-import type { OutboxBacklog } from '@backbone/publisher';
+import { Counter, Registry } from 'prom-client';
+import { OutboxBacklog, registerOutboxGauges } from '@backbone/publisher';
 
 /** What operators watch on ingest: accepted and rejected events, and the outbox waiting for Kafka. */
 export class IngestMetrics {
@@ -14,22 +14,7 @@ export class IngestMetrics {
       labelNames: ['event_type', 'reason'],
       registers: [registry],
     });
-    new Gauge({
-      name: 'backbone_outbox_backlog',
-      help: 'Accepted events waiting to be published to Kafka',
-      registers: [registry],
-      collect() {
-        this.set(backlog.size());
-      },
-    });
-    new Gauge({
-      name: 'backbone_outbox_oldest_age_seconds',
-      help: 'Age of the oldest event waiting in the outbox',
-      registers: [registry],
-      collect() {
-        this.set(backlog.oldestAgeSeconds());
-      },
-    });
+    registerOutboxGauges(registry, backlog);
   }
 
   acceptedEvents(eventTypes: string[]): void {

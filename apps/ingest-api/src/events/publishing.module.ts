@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { EventCodec, EVENT_TYPES, SchemaSet } from '@backbone/contracts';
 import { APP_CONFIG } from '@backbone/config';
+import { retryUntilDone } from '@backbone/platform';
 import { createLogger, METRICS_REGISTRY } from '@backbone/observability';
 import { EventPublisher, loadPublisherRegistry, OutboxBacklog, OutboxBacklogMonitor } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
@@ -67,19 +68,8 @@ export class PublishingModule implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     this.monitor.start();
-    // Does not wait on the registry: the app starts (live, not ready) while it is down, and
-    // registering retries until it succeeds. Registering is idempotent.
-    void (async () => {
-      for (let delay = 500; !this.stopping; delay = Math.min(delay * 2, 10_000)) {
-        try {
-          await this.publisher.warmUp();
-          return;
-        } catch (error) {
-          this.logger.warn({ err: (error as Error).message, retryInMs: delay }, 'registering schemas failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        }
-      }
-    })();
+    // Does not wait on the registry: the app starts (live, not ready) while it is down.
+    void retryUntilDone('registering schemas', () => this.publisher.warmUp(), this.logger, () => this.stopping);
   }
 
   onApplicationShutdown(): void {

@@ -1,0 +1,22 @@
+import { Gauge, Registry } from 'prom-client';
+import type { OutboxBacklog } from './outbox-backlog';
+
+/** The outbox gauges, the same in every process that knows the backlog (ingest and relay). */
+export function registerOutboxGauges(registry: Registry, backlog: OutboxBacklog): void {
+  new Gauge({
+    name: 'backbone_outbox_backlog',
+    help: 'Accepted events waiting to be published to Kafka',
+    registers: [registry],
+    collect() {
+      this.set(backlog.size());
+    },
+  });
+  new Gauge({
+    name: 'backbone_outbox_oldest_age_seconds',
+    help: 'Age of the oldest event waiting in the outbox',
+    registers: [registry],
+    collect() {
+      this.set(backlog.oldestAgeSeconds());
+    },
+  });
+}
