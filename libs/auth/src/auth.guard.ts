@@ -5,6 +5,7 @@ import { AUTH_OPTIONS, type AuthModuleOptions } from './auth-options';
 import { IS_PUBLIC_ROUTE, type AuthenticatedRequest } from './decorators';
 import { principalFromClaims, type ClaimError } from './principal';
 import { AUTH_FAILURE_TEXT, bearerToken, verifyAccessToken, type AuthFailure } from './verify-token';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /** AuthFailure, plus a verified token whose claims describe no principal we know. */
 export type UnauthorizedReason = AuthFailure | 'INVALID_CLAIMS';
@@ -29,6 +30,7 @@ export function unauthorized(reason: UnauthorizedReason, errors?: ClaimError[]):
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger(AuthGuard.name);
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(
     @Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions,
@@ -42,9 +44,15 @@ export class AuthGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers?.authorization;
+    const token = bearerToken(typeof header === 'string' ? header : undefined);
+    const known = token ? this.verified.get(token) : undefined;
+    if (known) {
+      request.principal = known;
+      return true;
+    }
     let verified;
     try {
-      verified = await verifyAccessToken(bearerToken(typeof header === 'string' ? header : undefined), this.options);
+      verified = await verifyAccessToken(token, this.options);
     } catch (error) {
       // The issuer's keys could not be fetched or read: our outage, not a bad token.
       this.logger.error(`token keys unavailable: ${(error as Error).message}`);
@@ -60,6 +68,7 @@ export class AuthGuard implements CanActivate {
     const parsed = principalFromClaims(verified.claims, this.options.principal);
     if (!parsed.ok) throw unauthorized('INVALID_CLAIMS', parsed.errors);
     request.principal = parsed.principal;
+    if (token) this.verified.set(token, parsed.principal, verified.claims.exp);
     return true;
   }
 }

@@ -8,3 +8,4 @@ export * from './auth-options';
 export * from './decorators';
 export * from './auth.guard';
 export * from './auth.module';
+export * from './verified-token-cache';

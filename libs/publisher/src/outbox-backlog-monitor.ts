@@ -1,10 +1,10 @@
 import type { Pool } from 'pg';
-import type { OutboxBacklog } from './outbox-backlog';
+import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 
 /**
  * Keeps an OutboxBacklog current from PostgreSQL, for processes that accept events but do not
- * relay them (the relay runs as its own app): one count per interval, cheap on a table that the
- * relay keeps short.
+ * relay them (the relay runs as its own app): one look per interval at a table that the
+ * relay keeps short, read through the primary key only (see readOutboxBacklog).
  */
 export class OutboxBacklogMonitor {
   private timer?: NodeJS.Timeout;
@@ -34,11 +34,10 @@ export class OutboxBacklogMonitor {
   }
 
   async observe(): Promise<void> {
-    const { rows } = await this.pool.query<{ waiting: string; oldest: Date | null }>('SELECT count(*) AS waiting, min(created_at) AS oldest FROM outbox');
-    const count = Number(rows[0].waiting);
+    const { waiting: count, oldestAt } = await readOutboxBacklog(this.pool);
     const now = Date.now();
     if (this.last && count < this.last.count) this.backlog.drained(this.last.count - count, (now - this.last.at) / 1000);
     this.last = { count, at: now };
-    this.backlog.observed(count, rows[0].oldest);
+    this.backlog.observed(count, oldestAt);
   }
 }

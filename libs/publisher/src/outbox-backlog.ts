@@ -36,3 +36,18 @@ export class OutboxBacklog {
     return Math.min(60, Math.max(1, Math.ceil(this.waiting / this.drainedPerSecond)));
   }
 }
+
+/**
+ * The outbox backlog read from PostgreSQL through the primary key alone: max(id) - min(id) + 1 is
+ * an upper bound of the rows waiting (the relay deletes in id order, so the waiting rows are all but
+ * contiguous) and costs two index probes, where count(*) would scan a table that the relay's
+ * deletes leave full of dead rows until vacuum comes by.
+ */
+export async function readOutboxBacklog(pool: { query: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }> }) {
+  const { rows } = await pool.query(
+    `SELECT coalesce(max(id) - min(id) + 1, 0)::bigint AS waiting,
+            (SELECT created_at FROM outbox ORDER BY id LIMIT 1) AS oldest
+       FROM outbox`,
+  );
+  return { waiting: Number(rows[0].waiting), oldestAt: (rows[0].oldest as Date | null) ?? null };
+}

@@ -2,7 +2,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { OutboxBacklog } from './outbox-backlog';
+import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 
 export interface RelaySettings {
   /** Rows read and sent to Kafka per round. */
@@ -134,10 +134,8 @@ export class OutboxRelay {
 
   private async observeBacklog(): Promise<void> {
     this.lastCount = Date.now();
-    const { rows } = await this.pool.query<{ waiting: string; oldest: Date | null }>(
-      'SELECT count(*) AS waiting, min(created_at) AS oldest FROM outbox',
-    );
-    this.backlog.observed(Number(rows[0].waiting), rows[0].oldest);
+    const { waiting, oldestAt } = await readOutboxBacklog(this.pool);
+    this.backlog.observed(waiting, oldestAt);
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
