@@ -160,15 +160,17 @@ export class EventPublisher {
     try {
       // One round trip, one transaction: see the ingest_accept migration.
       const { rows } = await this.pool.query<{ event_id: string; inserted: boolean; accepted_at: Date }>(
-        'SELECT event_id, inserted, accepted_at FROM ingest_accept($1::uuid[], $2::text[], $3, $4::bytea[], $5::text[], $6::text[], $7::bytea[])',
+        'SELECT event_id, inserted, accepted_at FROM ingest_accept($1::uuid[], $2::text[], $3, $4::bytea, $5::text[], $6::text[], $7::bytea, $8::int[])',
         [
           items.map((i) => i.eventId),
           items.map((i) => i.eventType),
           clientId,
-          items.map((i) => i.bodySha256),
+          // Buffers go to PostgreSQL as binary parameters; arrays of them would be hex text.
+          Buffer.concat(items.map((i) => i.bodySha256)),
           items.map((i) => i.topic),
           items.map((i) => i.key),
-          items.map((i) => i.value),
+          Buffer.concat(items.map((i) => i.value)),
+          items.map((i) => i.value.length),
         ],
       );
       const byId = new Map(rows.map((r) => [r.event_id, r]));

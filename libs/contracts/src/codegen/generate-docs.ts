@@ -14,10 +14,13 @@ const channelId = (topic: string) =>
     .map((part, i) => (i === 0 ? part : part[0].toUpperCase() + part.slice(1)))
     .join('');
 
-/** The valid example event of a type, if there is one (schemas/examples/valid/<Name>.json). */
+const examples = new Map<string, unknown>();
+
+/** The valid example event of a type, if there is one (schemas/examples/valid/<Name>.json). Read once. */
 export function exampleOf(schemas: SchemaSet, fullName: string): unknown {
   const path = join(schemas.root, 'examples', 'valid', `${shortName(fullName)}.json`);
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+  if (!examples.has(path)) examples.set(path, existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined);
+  return structuredClone(examples.get(path));
 }
 
 /** An AsyncAPI 3.0 document of the backbone's topics, messages and their Avro schemas. */

@@ -13,17 +13,22 @@ export class IngestAcceptFunction1764360000000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE FUNCTION ingest_accept(
-        p_event_ids uuid[], p_event_types text[], p_client_id text, p_shas bytea[],
-        p_topics text[], p_keys text[], p_values bytea[]
+        p_event_ids uuid[], p_event_types text[], p_client_id text, p_shas bytea,
+        p_topics text[], p_keys text[], p_values bytea, p_value_lengths int[]
       ) RETURNS TABLE (event_id uuid, inserted boolean, accepted_at timestamptz)
       LANGUAGE plpgsql AS $fn$
       DECLARE
         conflicting uuid[];
+        shas bytea[];
         inserted_ids uuid[];
         inserted_at timestamptz[];
       BEGIN
+        -- Binary parameters: the hashes (32 bytes each) and the Avro values, each concatenated,
+        -- travel as two bytea values instead of arrays the driver would hex-encode as text.
+        SELECT array_agg(substring(p_shas FROM (n - 1) * 32 + 1 FOR 32) ORDER BY n) INTO shas
+          FROM generate_series(1, cardinality(p_event_ids)) AS n;
         SELECT array_agg(e.event_id) INTO conflicting
-          FROM ingest_event e JOIN unnest(p_event_ids, p_shas) AS i(id, sha) ON e.event_id = i.id
+          FROM ingest_event e JOIN unnest(p_event_ids, shas) AS i(id, sha) ON e.event_id = i.id
          WHERE e.body_sha256 <> i.sha;
         IF conflicting IS NOT NULL THEN
           RAISE EXCEPTION USING ERRCODE = 'BB409', MESSAGE = array_to_string(conflicting, ',');
@@ -35,7 +40,7 @@ export class IngestAcceptFunction1764360000000 implements MigrationInterface {
         WITH ins AS (
           INSERT INTO ingest_event AS e (event_id, event_type, client_id, body_sha256, topic)
           SELECT i.id, i.type, p_client_id, i.sha, i.topic
-            FROM unnest(p_event_ids, p_event_types, p_shas, p_topics) AS i(id, type, sha, topic)
+            FROM unnest(p_event_ids, p_event_types, shas, p_topics) AS i(id, type, sha, topic)
           ON CONFLICT ON CONSTRAINT ingest_event_pkey DO NOTHING
           RETURNING e.event_id, e.accepted_at)
         SELECT array_agg(ins.event_id), array_agg(ins.accepted_at) INTO inserted_ids, inserted_at FROM ins;
@@ -43,15 +48,16 @@ export class IngestAcceptFunction1764360000000 implements MigrationInterface {
         -- A concurrent request accepted one of these ids first: the same body is a duplicate,
         -- another body a conflict.
         SELECT array_agg(e.event_id) INTO conflicting
-          FROM ingest_event e JOIN unnest(p_event_ids, p_shas) AS i(id, sha) ON e.event_id = i.id
+          FROM ingest_event e JOIN unnest(p_event_ids, shas) AS i(id, sha) ON e.event_id = i.id
          WHERE e.body_sha256 <> i.sha;
         IF conflicting IS NOT NULL THEN
           RAISE EXCEPTION USING ERRCODE = 'BB409', MESSAGE = array_to_string(conflicting, ',');
         END IF;
 
         INSERT INTO outbox (event_id, event_type, topic, message_key, message_value)
-        SELECT i.id, i.type, i.topic, i.key, i.value
-          FROM unnest(p_event_ids, p_event_types, p_topics, p_keys, p_values) WITH ORDINALITY AS i(id, type, topic, key, value, n)
+        SELECT i.id, i.type, i.topic, i.key, substring(p_values FROM i.start FOR i.len)
+          FROM (SELECT u.*, (sum(u.len) OVER (ORDER BY u.n) - u.len + 1)::int AS start
+                  FROM unnest(p_event_ids, p_event_types, p_topics, p_keys, p_value_lengths) WITH ORDINALITY AS u(id, type, topic, key, len, n)) AS i
          WHERE i.id = ANY(inserted_ids)
          ORDER BY i.n;
 
@@ -65,6 +71,6 @@ export class IngestAcceptFunction1764360000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query('DROP FUNCTION ingest_accept(uuid[], text[], text, bytea[], text[], text[], bytea[])');
+    await db.query('DROP FUNCTION ingest_accept(uuid[], text[], text, bytea, text[], text[], bytea, int[])');
   }
 }
