@@ -1,13 +1,12 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfigModule } from '@backbone/config';
 import { loadTopicCatalog, provisionTopics } from '@backbone/contracts';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
-import { PersistenceModule } from '@backbone/persistence';
+import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
 import { OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import type { OutboxRelayConfig } from './outbox-relay.config';
@@ -49,7 +48,7 @@ export class OutboxRelayModule implements OnApplicationBootstrap, OnApplicationS
           provide: OutboxRelay,
           useFactory: (dataSource: DataSource, kafka: Kafka, backlog: OutboxBacklog, metrics: OutboxRelayMetrics) =>
             new OutboxRelay(
-              (dataSource.driver as unknown as { master: Pool }).master,
+              pgPoolOf(dataSource),
               kafka,
               backlog,
               createLogger('outbox-relay', config.LOG_LEVEL),

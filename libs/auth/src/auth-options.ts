@@ -1,16 +1,10 @@
-import type { JWTVerifyGetKey } from 'jose';
 import type { PrincipalOptions } from './principal';
+import type { VerifyAccessTokenOptions } from './verify-token';
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
 
-export interface AuthModuleOptions {
-  /** jwksFromConfig(...) or DevIssuer.keySet() */
-  keys: JWTVerifyGetKey;
-  issuer: string;
-  audience: string;
-  algorithms?: readonly string[];
-  clockToleranceSeconds?: number;
-  now?: () => Date;
+/** How tokens are verified (keys: jwksFromConfig(...) or DevIssuer.keySet()), plus the guard's own settings. */
+export interface AuthModuleOptions extends VerifyAccessTokenOptions {
   principal?: PrincipalOptions;
   /**
    * Register AuthGuard for every route (APP_GUARD), so a route is protected unless marked

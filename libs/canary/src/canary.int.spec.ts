@@ -5,7 +5,7 @@ import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
 import { createDataSource, migrate } from '@backbone/persistence';
 import { AvroSerde } from '@backbone/serde';
-import { CANARY_SCHEMA, CANARY_TOPIC, runCanary } from './canary';
+import { canaryContract, runCanary } from './canary';
 import { CanaryEntity } from './canary.entity';
 
 // The first thread through the real stack: registry, Kafka, consumer, PostgreSQL through TypeORM.
@@ -37,7 +37,7 @@ describe('pipeline canary (real Kafka, registry and PostgreSQL)', () => {
     expect(row).toMatchObject({
       emittedBy: 'canary.int.spec',
       schemaId: result.schemaId,
-      kafkaTopic: CANARY_TOPIC,
+      kafkaTopic: canaryContract().topic.name,
       kafkaPartition: result.partition,
       kafkaOffset: result.offset,
     });
@@ -45,8 +45,8 @@ describe('pipeline canary (real Kafka, registry and PostgreSQL)', () => {
   });
 
   it('gets the same schema id when the same schema is registered again', async () => {
-    const first = await serde.register(CANARY_SCHEMA);
-    const second = await serde.register(CANARY_SCHEMA);
+    const first = await serde.register(canaryContract().schema);
+    const second = await serde.register(canaryContract().schema);
     expect(second).toBe(first);
   });
 

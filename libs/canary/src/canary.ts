@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { ensureTopics } from '@backbone/messaging';
-import { AvroRecordSchema, AvroSerde, readSchemaFile } from '@backbone/serde';
+import { loadTopicCatalog, PipelineCanary, provisionTopics, SchemaSet, TopicCatalog, TopicEntry, topicFor } from '@backbone/contracts';
+import { AvroRecordSchema, AvroSerde } from '@backbone/serde';
 import { CanaryEntity } from './canary.entity';
 
-export const CANARY_TOPIC = 'backbone.ops.canary.v1';
+const CANARY_EVENT = 'no.oslo.backbone.ops.PipelineCanary';
 
-export const CANARY_SCHEMA: AvroRecordSchema = readSchemaFile('ops/PipelineCanary.avsc');
+let contract: { catalog: TopicCatalog; topic: TopicEntry; schema: AvroRecordSchema } | undefined;
 
-export interface PipelineCanary {
-  canaryId: string;
-  emittedAt: Date;
-  emittedBy: string;
+/** The canary's topic and schema, from the catalog and schemas/ like every other event's; read on first use. */
+export function canaryContract() {
+  if (!contract) {
+    const catalog = loadTopicCatalog();
+    contract = {
+      catalog,
+      topic: topicFor(catalog, CANARY_EVENT),
+      schema: SchemaSet.load().bundle(CANARY_EVENT) as unknown as AvroRecordSchema,
+    };
+  }
+  return contract;
 }
 
 export interface CanaryResult {
@@ -38,10 +45,9 @@ export interface CanaryDeps {
 export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs = 30_000): Promise<CanaryResult> {
   const { kafka, serde, dataSource } = deps;
   const started = performance.now();
-  await ensureTopics(kafka, [
-    { topic: CANARY_TOPIC, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600_000) }] },
-  ]);
-  const schemaId = await serde.register(CANARY_SCHEMA);
+  const { catalog, topic, schema } = canaryContract();
+  await provisionTopics(kafka, { ...catalog, topics: [topic] });
+  const schemaId = await serde.register(schema);
   const canary: PipelineCanary = { canaryId: randomUUID(), emittedAt: new Date(), emittedBy };
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -50,7 +56,7 @@ export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs =
   let offset: string;
   try {
     const [ack] = await producer.send({
-      topic: CANARY_TOPIC,
+      topic: topic.name,
       acks: -1,
       messages: [{ key: canary.canaryId, value: await serde.encode(schemaId, canary) }],
     });
@@ -60,10 +66,10 @@ export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs =
     await producer.disconnect();
   }
 
-  const received = await consumeAt(kafka, partition, offset, timeoutMs);
+  const received = await consumeAt(kafka, topic.name, partition, offset, timeoutMs);
   const decoded = await serde.decode<PipelineCanary>(received);
   if (decoded.canaryId !== canary.canaryId) {
-    throw new Error(`canary mismatch at ${CANARY_TOPIC}/${partition}@${offset}: sent ${canary.canaryId}, read ${decoded.canaryId}`);
+    throw new Error(`canary mismatch at ${topic.name}/${partition}@${offset}: sent ${canary.canaryId}, read ${decoded.canaryId}`);
   }
   await dataSource
     .getRepository(CanaryEntity)
@@ -75,7 +81,7 @@ export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs =
       emittedBy: decoded.emittedBy,
       receivedAt: new Date(),
       schemaId: AvroSerde.schemaIdOf(received),
-      kafkaTopic: CANARY_TOPIC,
+      kafkaTopic: topic.name,
       kafkaPartition: partition,
       kafkaOffset: offset,
     })
@@ -85,12 +91,12 @@ export async function runCanary(deps: CanaryDeps, emittedBy: string, timeoutMs =
 }
 
 /** Reads the one message at topic/partition/offset with a throwaway consumer group. */
-async function consumeAt(kafka: Kafka, partition: number, offset: string, timeoutMs: number): Promise<Buffer> {
+async function consumeAt(kafka: Kafka, topic: string, partition: number, offset: string, timeoutMs: number): Promise<Buffer> {
   const groupId = `backbone-ops-canary-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topic: CANARY_TOPIC, fromBeginning: false });
+    await consumer.subscribe({ topic, fromBeginning: false });
     return await new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`canary not consumed within ${timeoutMs} ms`)), timeoutMs);
       consumer
@@ -103,7 +109,7 @@ async function consumeAt(kafka: Kafka, partition: number, offset: string, timeou
             }
           },
         })
-        .then(() => consumer.seek({ topic: CANARY_TOPIC, partition, offset }))
+        .then(() => consumer.seek({ topic, partition, offset }))
         .catch(reject);
     });
   } finally {

@@ -30,25 +30,3 @@ export function createKafka(config: KafkaClientConfig, logger: Logger): Kafka {
     retry: { initialRetryTime: 100, retries: 8 },
   });
 }
-
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  configEntries?: Array<{ name: string; value: string }>;
-}
-
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing.map((t) => ({ ...t, replicationFactor: -1 })), waitForLeaders: true });
-    }
-    return missing.map((t) => t.topic);
-  } finally {
-    await admin.disconnect();
-  }
-}

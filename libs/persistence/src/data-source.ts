@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { BACKBONE_MIGRATIONS } from './migrations';
 
@@ -48,4 +49,12 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
     await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lockHolder.release();
   }
+}
+
+/**
+ * The pg pool under a TypeORM data source, for hot paths that need raw, batched SQL (one round
+ * trip per batch) without a second pool to the same database.
+ */
+export function pgPoolOf(dataSource: DataSource): Pool {
+  return (dataSource.driver as unknown as { master: Pool }).master;
 }

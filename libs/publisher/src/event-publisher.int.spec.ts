@@ -16,7 +16,7 @@ import {
 } from '@backbone/contracts';
 import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
-import { createDataSource, migrate } from '@backbone/persistence';
+import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
 import { AvroSerde } from '@backbone/serde';
 import { probeTopics } from '../../../test/support/topic-probe';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
@@ -44,7 +44,7 @@ describe('EventPublisher and OutboxRelay (real PostgreSQL, registry and Kafka)',
     dataSource = createDataSource(config);
     await dataSource.initialize();
     await migrate(dataSource);
-    pool = (dataSource.driver as unknown as { master: Pool }).master;
+    pool = pgPoolOf(dataSource);
     await provisionTopics(kafka, loadTopicCatalog());
     codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
     publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), backlog, settings);

@@ -42,7 +42,8 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private producer?: Producer;
-  private listener?: PoolClient;
+  /** The connection that holds the leader lock for as long as this relay publishes. */
+  private leaderConnection?: PoolClient;
 
   constructor(
     private readonly pool: Pool,
@@ -64,9 +65,9 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);
-    if (this.listener) {
-      await this.listener.query('SELECT pg_advisory_unlock($1)', [RELAY_LEADER_LOCK]).catch(() => undefined);
-      this.listener.release();
+    if (this.leaderConnection) {
+      await this.leaderConnection.query('SELECT pg_advisory_unlock($1)', [RELAY_LEADER_LOCK]).catch(() => undefined);
+      this.leaderConnection.release();
     }
   }
 
@@ -85,7 +86,7 @@ export class OutboxRelay {
       const client = await this.pool.connect();
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LEADER_LOCK]);
       if (rows[0].locked) {
-        this.listener = client;
+        this.leaderConnection = client;
         this.logger.info('outbox relay is the leader');
         return;
       }
@@ -115,7 +116,7 @@ export class OutboxRelay {
         await this.send(rows);
         await this.pool.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
         this.backlog.drained(rows.length, (performance.now() - started) / 1000);
-        // A full batch means more is waiting: count it now and then (a count scans the table).
+        // A full batch means more is waiting: read the backlog now and then; a short one drained it.
         if (rows.length === this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
         else if (rows.length < this.settings.batchSize) this.backlog.observed(0, null);
         this.metrics?.published(rows.length);

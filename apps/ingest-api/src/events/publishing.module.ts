@@ -1,5 +1,4 @@
 import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -7,13 +6,13 @@ import { EventCodec, EVENT_TYPES, SchemaSet } from '@backbone/contracts';
 import { APP_CONFIG } from '@backbone/config';
 import { retryUntilDone } from '@backbone/platform';
 import { createLogger, METRICS_REGISTRY } from '@backbone/observability';
+import { pgPoolOf } from '@backbone/persistence';
 import { EventPublisher, loadPublisherRegistry, OutboxBacklog, OutboxBacklogMonitor } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { EventsController } from './events.controller';
 import { IngestMetrics } from './ingest.metrics';
 
-const pgPool = (dataSource: DataSource) => (dataSource.driver as unknown as { master: Pool }).master;
 
 /**
  * Wires the publishing path: validation, authorisation, idempotency and the outbox. The relay that
@@ -34,7 +33,7 @@ const pgPool = (dataSource: DataSource) => (dataSource.driver as unknown as { ma
       provide: EventPublisher,
       useFactory: (config: IngestApiConfig, dataSource: DataSource, schemas: SchemaSet, serde: AvroSerde, backlog: OutboxBacklog) =>
         new EventPublisher(
-          pgPool(dataSource),
+          pgPoolOf(dataSource),
           schemas,
           new EventCodec(schemas, serde),
           loadPublisherRegistry(config.PUBLISHERS_FILE, Object.keys(EVENT_TYPES)),
@@ -49,7 +48,7 @@ const pgPool = (dataSource: DataSource) => (dataSource.driver as unknown as { ma
     },
     {
       provide: OutboxBacklogMonitor,
-      useFactory: (dataSource: DataSource, backlog: OutboxBacklog) => new OutboxBacklogMonitor(pgPool(dataSource), backlog),
+      useFactory: (dataSource: DataSource, backlog: OutboxBacklog) => new OutboxBacklogMonitor(pgPoolOf(dataSource), backlog),
       inject: [DataSource, OutboxBacklog],
     },
   ],
