@@ -48,7 +48,11 @@ async function main(): Promise<void> {
       ],
     }),
   );
-  const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // The services run with the flags they are deployed with (deploy/node-args), plus any given here
+  // (for example --cpu-prof) through BENCH_APP_NODE_ARGS and BENCH_RELAY_NODE_ARGS.
+  const deployedArgs = readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/).filter(Boolean);
+  const argsFrom = (variable: string) => [...deployedArgs, ...(process.env[variable]?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = argsFrom('BENCH_APP_NODE_ARGS');
   const app = spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', 'ingest-api', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', process.env.BENCH_APP_LOGS ? 'inherit' : 'ignore', 'inherit'],
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
     },
   });
   // The relay is its own process, as deployed: it drains the outbox to Kafka.
-  const relay = spawn('node', [join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
+  const relay = spawn('node', [...argsFrom('BENCH_RELAY_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(PORT + 1), DATABASE_URL, LOG_LEVEL: 'warn' },
@@ -83,15 +87,10 @@ async function main(): Promise<void> {
       counter += 1;
       return exampleEvent(schemas, TYPES[counter % TYPES.length], { patientFnr: patients[counter % patients.length] });
     };
-    // Batches go through fetch; single events through node:http with keep-alive, the lightest
-    // client on hand, since the load generator shares the two cores with the server.
-    const postBatch = async (body: string) => {
-      const response = await fetch(`${BASE}/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body });
-      if (response.status !== 202) throw new Error(`/events/batch: HTTP ${response.status} ${await response.text()}`);
-      await response.arrayBuffer();
-    };
+    // Everything goes through node:http with keep-alive and bodies encoded before the clock
+    // starts: the lightest client on hand, since the load generator shares the two cores.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const post = (path: string, body: string) =>
+    const post = (path: string, body: string | Buffer) =>
       new Promise<void>((resolve, reject) => {
         const req = http.request(
           { host: '127.0.0.1', port: PORT, path, method: 'POST', agent, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Content-Length': Buffer.byteLength(body) } },
@@ -101,12 +100,13 @@ async function main(): Promise<void> {
             res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
           },
         );
-        req.on('error', (error) => reject(new Error(`${path}: ${error.message} (body ${body.length} bytes)`)));
+        req.on('error', (error) => reject(new Error(`${path}: ${error.message} (body ${Buffer.byteLength(body)} bytes)`)));
         req.end(body);
       });
 
     // Warm-up: JIT, connection pools, schema ids, producer connection.
-    for (let i = 0; i < 5; i += 1) await postBatch(JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
+    const batchBody = () => Buffer.from(JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
+    for (let i = 0; i < 5; i += 1) await post('/events/batch', batchBody());
     await drained(db);
 
     const throughput: number[] = [];
@@ -121,13 +121,13 @@ async function main(): Promise<void> {
     const cpuPerRun: Array<Record<string, number>> = [];
     for (let run = 0; run < RUNS; run += 1) {
       // Bodies are built before the clock starts: the load generator shares the two cores.
-      const bodies = Array.from({ length: BATCHES_PER_RUN }, () => JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
+      const bodies = Array.from({ length: BATCHES_PER_RUN }, batchBody);
       const cpu = cpuAccount(cpuParts);
       const started = performance.now();
       let next = 0;
       await Promise.all(
         Array.from({ length: 4 }, async () => {
-          while (next < bodies.length) await postBatch(bodies[next++]);
+          while (next < bodies.length) await post('/events/batch', bodies[next++]);
         }),
       );
       const accepted = performance.now();

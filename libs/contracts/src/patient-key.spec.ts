@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { patientKey } from './patient-key';
+import { cachedPatientKeys, patientKey } from './patient-key';
 
 const secret = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -25,5 +25,20 @@ describe('patientKey', () => {
 
   it('refuses a short secret', () => {
     expect(() => patientKey('short', '13097248022')).toThrow(/at least 32/);
+  });
+});
+
+describe('cachedPatientKeys', () => {
+  it('gives the same keys as patientKey, also after its memory starts over', () => {
+    const keyOf = cachedPatientKeys(secret, 3);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('13097248022', '13097248103', '15868512218', '01010112345', '31129912345'), { maxLength: 30 }), (ids) => {
+        for (const id of ids) expect(keyOf(id)).toBe(patientKey(secret, id));
+      }),
+    );
+  });
+
+  it('refuses a short secret when created, not at the first event', () => {
+    expect(() => cachedPatientKeys('short')).toThrow(/at least 32/);
   });
 });

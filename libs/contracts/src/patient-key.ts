@@ -18,3 +18,22 @@ export function patientKey(secret: string, identifierValue: string): string {
   }
   return createHmac('sha256', secret).update(identifierValue.trim(), 'utf8').digest('base64url');
 }
+
+/**
+ * patientKey with a bounded memory of recent patients, for the ingest hot path: a source system
+ * sends many events for the same patients, and an HMAC costs several microseconds where a map
+ * lookup costs a fraction of one. When full, the memory starts over (no LRU bookkeeping per hit).
+ */
+export function cachedPatientKeys(secret: string, capacity = 50_000): (identifierValue: string) => string {
+  patientKey(secret, ''); // checks the secret once, up front
+  const known = new Map<string, string>();
+  return (identifierValue) => {
+    let key = known.get(identifierValue);
+    if (key === undefined) {
+      if (known.size >= capacity) known.clear();
+      key = patientKey(secret, identifierValue);
+      known.set(identifierValue, key);
+    }
+    return key;
+  };
+}

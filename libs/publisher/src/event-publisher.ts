@@ -5,7 +5,7 @@ import {
   EventCodec,
   EventTypeName,
   EVENT_TYPES,
-  patientKey,
+  cachedPatientKeys,
   SchemaSet,
   validateEvent,
 } from '@backbone/contracts';
@@ -61,6 +61,8 @@ interface Prepared {
  * patient, even if Kafka is down right now.
  */
 export class EventPublisher {
+  private readonly patientKeyOf: (identifierValue: string) => string;
+
   constructor(
     private readonly pool: Pool,
     private readonly schemas: SchemaSet,
@@ -68,7 +70,9 @@ export class EventPublisher {
     private readonly publishers: PublisherRegistry,
     private readonly backlog: OutboxBacklog,
     private readonly settings: PublisherSettings,
-  ) {}
+  ) {
+    this.patientKeyOf = cachedPatientKeys(settings.patientKeySecret);
+  }
 
   /** Registers (or looks up) every event type's schema, so the hot path never waits on the registry. */
   async warmUp(): Promise<void> {
@@ -138,7 +142,7 @@ export class EventPublisher {
     const authorization = authorizePublication(this.publishers, clientId, eventType, event.envelope.custodian.orgNumber);
     if (!authorization.ok) return { kind: 'forbidden', error: { index, field: 'envelope.custodian.orgNumber', rule: authorization.rule } };
 
-    event.envelope.patientKey = patientKey(this.settings.patientKeySecret, event.envelope.patient.value);
+    event.envelope.patientKey = this.patientKeyOf(event.envelope.patient.value);
     const name = eventType as EventTypeName;
     const value = await this.codec.encode(name, event as never);
     return {

@@ -38,16 +38,18 @@ export class OutboxBacklog {
 }
 
 /**
- * The outbox backlog read from PostgreSQL through the primary key alone: max(id) - min(id) + 1 is
- * an upper bound of the rows waiting (the relay deletes in id order, so the waiting rows are all but
- * contiguous) and costs two index probes, where count(*) would scan a table that the relay's
- * deletes leave full of dead rows until vacuum comes by.
+ * The outbox backlog, in events, read from PostgreSQL through the primary key alone: every event
+ * drew a number from outbox_event_seq and each row keeps its last one, so "newest row's last
+ * number minus the oldest row's first number" is an upper bound of the events waiting (numbers
+ * drawn by rolled-back requests count too). Two index probes, where a sum over the table would
+ * scan rows that the relay's deletes leave dead until vacuum comes by.
  */
 export async function readOutboxBacklog(pool: { query: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }> }) {
   const { rows } = await pool.query(
-    `SELECT coalesce(max(id) - min(id) + 1, 0)::bigint AS waiting,
-            (SELECT created_at FROM outbox ORDER BY id LIMIT 1) AS oldest
-       FROM outbox`,
+    `SELECT coalesce(newest.last_event_seq - oldest.last_event_seq + oldest.event_count, 0)::bigint AS waiting, oldest.created_at AS oldest
+       FROM (SELECT 1) AS one
+       LEFT JOIN LATERAL (SELECT last_event_seq, event_count, created_at FROM outbox ORDER BY id LIMIT 1) AS oldest ON true
+       LEFT JOIN LATERAL (SELECT last_event_seq FROM outbox ORDER BY id DESC LIMIT 1) AS newest ON true`,
   );
   return { waiting: Number(rows[0].waiting), oldestAt: (rows[0].oldest as Date | null) ?? null };
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 
 export interface RelaySettings {
-  /** Rows read and sent to Kafka per round. */
+  /** Events read and sent to Kafka per round (whole requests: the first one always goes, however large). */
   batchSize: number;
   /** How long to wait after finding the outbox empty: the delay an event can wait before it is read. */
   idlePollMs: number;
@@ -18,14 +18,30 @@ export interface RelayMetrics {
   failed(): void;
 }
 
+/** One accepted request's messages, as parallel arrays (see the outbox-per-request migration). */
 interface OutboxRow {
   id: string;
-  event_id: string;
-  event_type: string;
-  topic: string;
-  message_key: string;
-  message_value: Buffer;
+  event_ids: string;
+  event_types: string;
+  topics: string;
+  message_keys: string;
+  message_values: Buffer;
+  value_lengths: string;
+  event_count: number;
 }
+
+// Rows in id order until the round holds batchSize events; the first row always, so a request
+// larger than batchSize still goes. The window stops the scan at the LIMIT. The arrays come as
+// comma-separated text (none of their values holds a comma: uuids, type and topic names,
+// base64url keys, numbers): splitting a string is several times cheaper than the driver's array
+// parser, which was a quarter of the relay's time.
+const READ_ROUND = `
+  SELECT id, array_to_string(event_ids, ',') AS event_ids, array_to_string(event_types, ',') AS event_types,
+         array_to_string(topics, ',') AS topics, array_to_string(message_keys, ',') AS message_keys,
+         message_values, array_to_string(value_lengths, ',') AS value_lengths, event_count
+    FROM (SELECT o.*, sum(o.event_count) OVER (ORDER BY o.id) AS running FROM outbox o ORDER BY o.id LIMIT $1) AS r
+   WHERE r.running - r.event_count < $1
+   ORDER BY id`;
 
 // Leadership lock: one relay publishes at a time, whatever the number of ingest instances, which
 // is what keeps the outbox order (and so the per-patient order) on the topics.
@@ -100,13 +116,10 @@ export class OutboxRelay {
     let backoff = 100;
     while (this.running) {
       let rows: OutboxRow[] = [];
+      let events = 0;
       try {
-        rows = (
-          await this.pool.query<OutboxRow>(
-            'SELECT id, event_id, event_type, topic, message_key, message_value FROM outbox ORDER BY id LIMIT $1',
-            [this.settings.batchSize],
-          )
-        ).rows;
+        rows = (await this.pool.query<OutboxRow>(READ_ROUND, [this.settings.batchSize])).rows;
+        events = rows.reduce((sum, row) => sum + row.event_count, 0);
         if (rows.length === 0) {
           this.backlog.observed(0, null);
           await this.sleep(this.settings.idlePollMs);
@@ -115,15 +128,15 @@ export class OutboxRelay {
         const started = performance.now();
         await this.send(rows);
         await this.pool.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-        this.backlog.drained(rows.length, (performance.now() - started) / 1000);
-        // A full batch means more is waiting: read the backlog now and then; a short one drained it.
-        if (rows.length === this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
-        else if (rows.length < this.settings.batchSize) this.backlog.observed(0, null);
-        this.metrics?.published(rows.length);
+        this.backlog.drained(events, (performance.now() - started) / 1000);
+        // A full round means more may be waiting: read the backlog now and then; a short one drained it.
+        if (events >= this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
+        else if (events < this.settings.batchSize) this.backlog.observed(0, null);
+        this.metrics?.published(events);
         backoff = 100;
       } catch (error) {
         this.metrics?.failed();
-        this.logger.warn({ err: (error as Error).message, waiting: rows.length, retryInMs: backoff }, 'outbox relay could not publish; retrying');
+        this.logger.warn({ err: (error as Error).message, waiting: events, retryInMs: backoff }, 'outbox relay could not publish; retrying');
         await this.observeBacklog().catch(() => undefined);
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
@@ -153,9 +166,16 @@ export class OutboxRelay {
     // patient's events keep their outbox order.
     const byTopic = new Map<string, Message[]>();
     for (const row of rows) {
-      const messages = byTopic.get(row.topic) ?? [];
-      messages.push({ key: row.message_key, value: row.message_value, headers: { eventId: row.event_id, eventType: row.event_type } });
-      byTopic.set(row.topic, messages);
+      const [eventIds, eventTypes, topics, keys, lengths] = [row.event_ids, row.event_types, row.topics, row.message_keys, row.value_lengths].map((list) => list.split(','));
+      let offset = 0;
+      for (let i = 0; i < row.event_count; i += 1) {
+        const length = Number(lengths[i]);
+        const value = row.message_values.subarray(offset, offset + length);
+        offset += length;
+        let messages = byTopic.get(topics[i]);
+        if (!messages) byTopic.set(topics[i], (messages = []));
+        messages.push({ key: keys[i], value, headers: { eventId: eventIds[i], eventType: eventTypes[i] } });
+      }
     }
     await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }
