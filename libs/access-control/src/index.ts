@@ -5,3 +5,7 @@ export * from './policy-table';
 export * from './reasons';
 export * from './decide';
 export * from './explain';
+export * from './audience';
+export * from './facts-json';
+export * from './access-index';
+export * from './ingest-checks';

@@ -7,6 +7,17 @@ import { subjectFor } from './topic-catalog';
 const MAGIC_BYTE = 0;
 
 /**
+ * Records that travel on the backbone's topics without being source events (no envelope): the
+ * backbone derives them itself. They are encoded and decoded like events.
+ */
+export const DERIVED_RECORDS = {
+  AccessChanged: 'no.oslo.backbone.access.AccessChanged',
+} as const;
+export type DerivedRecordName = keyof typeof DERIVED_RECORDS;
+
+const KNOWN_RECORDS = new Set<string>([...Object.values(EVENT_TYPES), ...Object.values(DERIVED_RECORDS)]);
+
+/**
  * Encodes and decodes backbone events in the Confluent wire format with the generated types.
  * Writer schemas are registered once per event type and cached; readers resolve any registered
  * writer version to the schema in this build, so a consumer reads old and new events alike.
@@ -22,7 +33,10 @@ export class EventCodec {
 
   /** The registry id of this build's schema for an event type (registered on first use). */
   schemaId(eventType: EventTypeName): Promise<number> {
-    const fullName = EVENT_TYPES[eventType];
+    return this.schemaIdOf(EVENT_TYPES[eventType]);
+  }
+
+  private schemaIdOf(fullName: string): Promise<number> {
     let id = this.writerIds.get(fullName);
     if (!id) {
       id = this.serde.register(this.schemas.bundle(fullName) as never, { subject: subjectFor(fullName) });
@@ -33,13 +47,28 @@ export class EventCodec {
   }
 
   async encode<N extends EventTypeName>(eventType: N, event: EventsByName[N]): Promise<Buffer> {
-    const id = await this.schemaId(eventType);
-    const body = this.schemas.type(EVENT_TYPES[eventType]).toBuffer(event);
+    return this.encodeNamed(EVENT_TYPES[eventType], event);
+  }
+
+  /** Encodes a derived record (see DERIVED_RECORDS), e.g. an AccessChanged. */
+  async encodeDerived(name: DerivedRecordName, value: unknown): Promise<Buffer> {
+    return this.encodeNamed(DERIVED_RECORDS[name], value);
+  }
+
+  private async encodeNamed(fullName: string, value: unknown): Promise<Buffer> {
+    const id = await this.schemaIdOf(fullName);
+    const body = this.schemas.type(fullName).toBuffer(value);
     const message = Buffer.allocUnsafe(5 + body.length);
     message.writeUInt8(MAGIC_BYTE, 0);
     message.writeInt32BE(id, 1);
     body.copy(message, 5);
     return message;
+  }
+
+  /** Decodes any backbone record and says which it is (the full record name of its writer schema). */
+  async decodeNamed(message: Buffer): Promise<{ name: string; value: unknown }> {
+    const reader = await this.readerFor(AvroSerde.schemaIdOf(message));
+    return { name: reader.eventType, value: reader.read(message.subarray(5)) };
   }
 
   async decode(message: Buffer): Promise<BackboneEvent> {
@@ -53,7 +82,7 @@ export class EventCodec {
       reader = this.serde.registry.getSchema(schemaId).then((writerSchema) => {
         const writer = Type.forSchema(writerSchema as never, { logicalTypes: LOGICAL_TYPES });
         const eventType = writer.name;
-        if (!eventType || !Object.values(EVENT_TYPES).includes(eventType as never)) {
+        if (!eventType || !KNOWN_RECORDS.has(eventType)) {
           throw new Error(`schema id ${schemaId} is ${eventType ?? 'unnamed'}, not a backbone event`);
         }
         const local = this.schemas.type(eventType);

@@ -9,6 +9,7 @@ import {
   SchemaSet,
   validateEvent,
 } from '@backbone/contracts';
+import { governanceEventProblem, SELF_CONTAINED_GOVERNANCE_EVENTS, type GovernanceEvent, type GovernanceEventType } from '@backbone/access-control';
 import { authorizePublication, PublisherRegistry } from './publisher-registry';
 import type { OutboxBacklog } from './outbox-backlog';
 
@@ -135,6 +136,12 @@ export class EventPublisher {
     });
     if (!validation.ok) {
       return { kind: 'invalid', errors: validation.errors.map((e) => ({ index, ...e })) };
+    }
+    if (SELF_CONTAINED_GOVERNANCE_EVENTS.has(eventType as GovernanceEventType)) {
+      // Governance faults that need no history are refused here, not dead-lettered downstream.
+      const normalized = this.schemas.type(validation.eventType).clone(candidate, { wrapUnions: false });
+      const problem = governanceEventProblem({ type: eventType, event: normalized } as GovernanceEvent);
+      if (problem) return { kind: 'invalid', errors: [{ index, ...problem }] };
     }
     const event = validation.event as unknown as {
       envelope: { eventId: string; patient: { value: string }; custodian: { orgNumber: string }; patientKey: string };

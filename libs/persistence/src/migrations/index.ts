@@ -3,6 +3,7 @@ import { IngestOutbox1764350000000 } from './1764350000000-ingest-outbox';
 import { IngestAcceptFunction1764360000000 } from './1764360000000-ingest-accept-function';
 import { OutboxAutovacuum1764370000000 } from './1764370000000-outbox-autovacuum';
 import { OutboxPerRequest1764380000000 } from './1764380000000-outbox-per-request';
+import { AccessModel1764390000000 } from './1764390000000-access-model';
 
 /** Every migration, oldest first. A new migration is appended here and nowhere else. */
-export const BACKBONE_MIGRATIONS = [Foundation1764340000000, IngestOutbox1764350000000, IngestAcceptFunction1764360000000, OutboxAutovacuum1764370000000, OutboxPerRequest1764380000000];
+export const BACKBONE_MIGRATIONS = [Foundation1764340000000, IngestOutbox1764350000000, IngestAcceptFunction1764360000000, OutboxAutovacuum1764370000000, OutboxPerRequest1764380000000, AccessModel1764390000000];

@@ -1,0 +1,95 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { loadPolicyTable } from '@backbone/access-control';
+import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { AppConfigModule } from '@backbone/config';
+import { EventCodec, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
+import { KAFKA, KafkaModule } from '@backbone/messaging';
+import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
+import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
+import { retryUntilDone } from '@backbone/platform';
+import { ProjectionConsumer } from '@backbone/projection';
+import { AvroSerde, SerdeModule } from '@backbone/serde';
+import type { AccessProjectorConfig } from './access-projector.config';
+import { ProjectionCounters } from './projection.metrics';
+
+const PROJECTOR_CONFIG = Symbol('PROJECTOR_CONFIG');
+
+/**
+ * The access-control projector: governance topic → access model in PostgreSQL (facts per patient,
+ * audience per patient and recipient), AccessChanged events through the outbox. Positions commit
+ * with the rows (see ProjectionConsumer).
+ */
+@Module({})
+export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopping = false;
+
+  constructor(
+    private readonly consumer: ProjectionConsumer,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(PROJECTOR_CONFIG) private readonly config: AccessProjectorConfig,
+  ) {}
+
+  static forRoot(config: AccessProjectorConfig): DynamicModule {
+    const logger = createLogger('access-projector', config.LOG_LEVEL);
+    return {
+      module: AccessProjectorModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forApp('access-projector', config.LOG_LEVEL),
+        KafkaModule.forRoot(config, logger),
+        SerdeModule.forRoot(config.SCHEMA_REGISTRY_URL),
+        PersistenceModule.forRoot(config),
+        ObservabilityModule.forApp({ app: 'access-projector', kafkaToken: KAFKA, registryUrl: config.SCHEMA_REGISTRY_URL }),
+      ],
+      providers: [
+        { provide: PROJECTOR_CONFIG, useValue: config },
+        {
+          provide: ProjectionCounters,
+          useFactory: (registry: Registry) => new ProjectionCounters(registry),
+          inject: [METRICS_REGISTRY],
+        },
+        {
+          provide: ProjectionConsumer,
+          useFactory: (dataSource: DataSource, kafka: Kafka, serde: AvroSerde, counters: ProjectionCounters) =>
+            new ProjectionConsumer(
+              pgPoolOf(dataSource),
+              kafka,
+              new AccessProjection(new EventCodec(SchemaSet.load(), serde), loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              logger,
+              {
+                projection: ACCESS_PROJECTION,
+                groupId: config.ACCESS_PROJECTOR_GROUP_ID,
+                topics: [GOVERNANCE_TOPIC],
+                chunkSize: config.ACCESS_PROJECTOR_CHUNK_SIZE,
+                maxAttempts: config.ACCESS_PROJECTOR_MAX_ATTEMPTS,
+                maxBackoffMs: 5_000,
+              },
+              counters,
+            ),
+          inject: [DataSource, KAFKA, AvroSerde, ProjectionCounters],
+        },
+      ],
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    const logger = createLogger('access-projector', this.config.LOG_LEVEL);
+    void retryUntilDone(
+      'starting the access projection',
+      async () => {
+        await provisionTopics(this.kafka, loadTopicCatalog());
+        await this.consumer.start();
+      },
+      logger,
+      () => this.stopping,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.stop();
+  }
+}

@@ -1,0 +1,152 @@
+import { decide } from './decide';
+import type { CareRelationship, EmergencyAccess, PatientAccessFacts } from './facts';
+import { policyRowFor, type PolicyTable } from './policy-table';
+import type { DataItem, HealthWorkerRequester } from './request';
+import { DATA_CATEGORIES, type DataCategory, type PurposeOfUse } from './vocabulary';
+
+/**
+ * Who may see something of a patient, and which categories: the "audience" the fan-out projectors
+ * keep read models for. Derived from the facts with the engine itself (one decision per recipient
+ * and category for an ordinary item), so it can never be more generous than a query-time decision
+ * for such an item. Item-level rules (a document sperring, restricted documents, delayed release)
+ * are left to the decision for each item.
+ */
+
+export interface Recipient {
+  readonly recipientKey: string;
+  readonly legalEntity: string;
+  readonly pointOfCare?: string;
+  readonly department?: string;
+  readonly practitionerHpr?: string;
+}
+
+export interface AudienceEntry {
+  readonly recipient: Recipient;
+  /** Sorted, never empty. */
+  readonly categories: readonly DataCategory[];
+}
+
+/** recipientKey → what that recipient may see of the patient now. */
+export type Audience = ReadonlyMap<string, AudienceEntry>;
+
+export type AccessChangeKind = 'GRANTED' | 'REVOKED' | 'CHANGED';
+
+export interface AudienceChange {
+  readonly recipient: Recipient;
+  readonly change: AccessChangeKind;
+  readonly categories: readonly DataCategory[];
+}
+
+/** A readable, stable key: the same recipient fields always give the same key. */
+export function recipientKeyOf(recipient: Omit<Recipient, 'recipientKey'>): string {
+  return [
+    `org:${recipient.legalEntity}`,
+    recipient.pointOfCare ? `poc:${recipient.pointOfCare}` : '',
+    recipient.department ? `dept:${recipient.department}` : '',
+    recipient.practitionerHpr ? `hpr:${recipient.practitionerHpr}` : '',
+  ]
+    .filter(Boolean)
+    .join('/');
+}
+
+function recipient(fields: Omit<Recipient, 'recipientKey'>): Recipient {
+  const clean: { -readonly [K in keyof Recipient]?: Recipient[K] } = { legalEntity: fields.legalEntity };
+  if (fields.pointOfCare) clean.pointOfCare = fields.pointOfCare;
+  if (fields.department) clean.department = fields.department;
+  if (fields.practitionerHpr) clean.practitionerHpr = fields.practitionerHpr;
+  return { recipientKey: recipientKeyOf(clean as Recipient), ...(clean as Omit<Recipient, 'recipientKey'>) };
+}
+
+/** Not ended and not expired: current, or starting later (granted early; every read re-checks the window). */
+function relationshipStanding(relationship: CareRelationship, at: number): boolean {
+  if (relationship.endedAt && relationship.endedAt.getTime() <= at) return false;
+  return !relationship.validTo || relationship.validTo.getTime() > at;
+}
+
+function emergencyStanding(access: EmergencyAccess, at: number): boolean {
+  return access.invokedAt.getTime() <= at && access.expiresAt.getTime() > at;
+}
+
+export function audienceOf(facts: PatientAccessFacts, at: Date, table: PolicyTable): Audience {
+  const now = at.getTime();
+  const audience = new Map<string, { recipient: Recipient; categories: Set<DataCategory> }>();
+  const consider = (who: Recipient, requester: HealthWorkerRequester, decideAt: Date, missionId?: string) => {
+    for (const category of DATA_CATEGORIES) {
+      const item: DataItem = {
+        itemId: '(any ordinary item)',
+        category,
+        custodian: '',
+        confidentiality: 'N',
+        occurredAt: decideAt,
+        missionId,
+        handedOverTo: missionId ? { orgNumber: who.legalEntity, reshId: who.department } : undefined,
+      };
+      if (decide(facts, requester, item, decideAt, table).effect !== 'PERMIT') continue;
+      const entry = audience.get(who.recipientKey) ?? { recipient: who, categories: new Set<DataCategory>() };
+      entry.categories.add(category);
+      audience.set(who.recipientKey, entry);
+    }
+  };
+  for (const relationship of facts.relationships) {
+    if (!relationshipStanding(relationship, now)) continue;
+    const row = policyRowFor(table, relationship);
+    if (!row) continue;
+    const purpose = [...row.purposes][0] as PurposeOfUse | undefined;
+    if (!purpose) continue;
+    const who = recipient(relationship);
+    // A relationship that starts later is judged as of its start.
+    const decideAt = new Date(Math.max(now, relationship.validFrom.getTime()));
+    consider(who, requesterFor(who, purpose, relationship.healthcareService, relationship.decisionRef, decideAt), decideAt, relationship.missionId);
+  }
+  for (const access of facts.emergencyAccesses) {
+    if (!emergencyStanding(access, now)) continue;
+    const who = recipient({ ...access });
+    consider(who, requesterFor(who, access.purposeOfUse, { system: '', code: '' }, `emergency:${access.accessId}`, at), at);
+  }
+  const result = new Map<string, AudienceEntry>();
+  for (const [key, { recipient: who, categories }] of audience) result.set(key, { recipient: who, categories: [...categories].sort() });
+  return result;
+}
+
+function requesterFor(
+  who: Recipient,
+  purposeOfUse: PurposeOfUse,
+  healthcareService: { system: string; code: string },
+  decisionRef: string,
+  at: Date,
+): HealthWorkerRequester {
+  return {
+    kind: 'health-worker',
+    // An organisation-level recipient: no single practitioner; a blokkering is then checked per
+    // practitioner when one of them reads.
+    hprNumber: who.practitionerHpr ?? '',
+    legalEntity: who.legalEntity,
+    pointOfCare: who.pointOfCare,
+    department: who.department,
+    purposeOfUse,
+    healthcareService,
+    decisionRef,
+    attestedAt: at,
+    securityLevel: 4,
+  };
+}
+
+/**
+ * What changed between two audiences of one patient. `itemRulesChanged` (a document sperring, a
+ * consent) makes every remaining recipient CHANGED, since single items may have appeared or gone
+ * even where the categories stayed the same.
+ */
+export function audienceChanges(before: Audience, after: Audience, itemRulesChanged: boolean): AudienceChange[] {
+  const changes: AudienceChange[] = [];
+  for (const [key, entry] of after) {
+    const previous = before.get(key);
+    if (!previous) changes.push({ recipient: entry.recipient, change: 'GRANTED', categories: entry.categories });
+    else if (itemRulesChanged || previous.categories.join() !== entry.categories.join()) {
+      changes.push({ recipient: entry.recipient, change: 'CHANGED', categories: entry.categories });
+    }
+  }
+  for (const [key, entry] of before) {
+    if (!after.has(key)) changes.push({ recipient: entry.recipient, change: 'REVOKED', categories: [] });
+  }
+  return changes.sort((a, b) => a.recipient.recipientKey.localeCompare(b.recipient.recipientKey));
+}

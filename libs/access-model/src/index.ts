@@ -1,0 +1,2 @@
+export * from './access-projection';
+export * from './access-model-reader';

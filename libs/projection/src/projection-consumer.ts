@@ -1,0 +1,234 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+
+/** One Kafka record as a projection sees it. */
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string | undefined>;
+}
+
+/** A message the projection refuses, and why: it is recorded and the projection goes on. */
+export interface DeadLetter {
+  message: IncomingMessage;
+  reason: string;
+  detail: string;
+  eventId?: string;
+  eventType?: string;
+}
+
+export interface ProjectionHandler {
+  /**
+   * Applies messages (one partition, offset order, none applied before) inside the transaction
+   * that will also hold the consumer position. Returns the messages it refuses (bad input: they
+   * are dead-lettered in the same transaction). Throwing means the whole chunk is retried.
+   */
+  apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]>;
+}
+
+export interface ProjectionSettings {
+  /** The projection's name and version, e.g. "access-model.v1": positions and dead letters are kept per name. */
+  projection: string;
+  groupId: string;
+  topics: string[];
+  /** Messages applied per transaction. */
+  chunkSize: number;
+  /** A chunk failing this many times is split; a single message failing this many times is dead-lettered. */
+  maxAttempts: number;
+  /** Upper bound of the backoff while PostgreSQL is unreachable. */
+  maxBackoffMs: number;
+}
+
+export interface ProjectionMetrics {
+  applied(projection: string, count: number): void;
+  deadLettered(projection: string, reason: string): void;
+}
+
+/** Errors that say "the database is not there right now", not "this message is bad": retried without limit. */
+function isTransient(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === '40001' || code === '40P01' || code === '53300')) return true;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message ?? '');
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs a projection from Kafka into PostgreSQL with an exactly-once effect: each chunk of a batch
+ * is applied in one transaction together with the position (next offset) of its partition, read
+ * FOR UPDATE first. A redelivered message (after a crash, a rebalance, or Kafka's committed offset
+ * lagging the database) is below the stored position and skipped; the Kafka offset is committed
+ * only after the database commit, so it never runs ahead. On joining the group the consumer seeks
+ * to the stored positions, so a restart does not even re-read.
+ */
+export class ProjectionConsumer {
+  private consumer?: Consumer;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly kafka: Kafka,
+    private readonly handler: ProjectionHandler,
+    private readonly logger: Logger,
+    private readonly settings: ProjectionSettings,
+    private readonly metrics?: ProjectionMetrics,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.settings.groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      void this.seekToStoredPositions(consumer, payload.memberAssignment).catch((error) =>
+        this.logger.warn({ err: (error as Error).message }, 'could not seek to the stored positions; stored positions still filter redeliveries'),
+      );
+    });
+    await consumer.connect();
+    for (const topic of this.settings.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  /** Positions this projection has stored, per topic and partition (for operators and tests). */
+  async positions(): Promise<Array<{ topic: string; partition: number; nextOffset: string }>> {
+    const { rows } = await this.pool.query<{ topic: string; partition: number; next_offset: string }>(
+      'SELECT topic, partition, next_offset FROM projection_position WHERE projection = $1 ORDER BY topic, partition',
+      [this.settings.projection],
+    );
+    return rows.map((r) => ({ topic: r.topic, partition: r.partition, nextOffset: r.next_offset }));
+  }
+
+  private async seekToStoredPositions(consumer: Consumer, assignment: Record<string, number[]>): Promise<void> {
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      const { rows } = await this.pool.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset FROM projection_position WHERE projection = $1 AND topic = $2 AND partition = ANY($3::int[])',
+        [this.settings.projection, topic, partitions],
+      );
+      for (const row of rows) consumer.seek({ topic, partition: row.partition, offset: row.next_offset });
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
+    for (let start = 0; start < messages.length; start += this.settings.chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(start, start + this.settings.chunkSize);
+      await this.applyWithRetries(chunk, isRunning);
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async applyWithRetries(chunk: IncomingMessage[], isRunning: () => boolean): Promise<void> {
+    let attempts = 0;
+    let backoff = 100;
+    for (;;) {
+      try {
+        await this.applyChunk(chunk, []);
+        return;
+      } catch (error) {
+        if (isTransient(error)) {
+          if (!isRunning()) throw error;
+          this.logger.warn({ err: (error as Error).message, retryInMs: backoff }, `${this.settings.projection}: database unavailable; retrying`);
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
+          continue;
+        }
+        attempts += 1;
+        if (attempts < this.settings.maxAttempts) continue;
+        if (chunk.length > 1) {
+          // Find the message that fails: apply one at a time, each with its own attempts.
+          for (const message of chunk) await this.applyWithRetries([message], isRunning);
+          return;
+        }
+        const [message] = chunk;
+        this.logger.error({ err: (error as Error).message, topic: message.topic, partition: message.partition, offset: message.offset }, `${this.settings.projection}: dead-lettering a message that failed ${attempts} times`);
+        await this.applyChunk([], [{ message, reason: 'PROJECTION_FAILED', detail: (error as Error).message, eventId: message.headers.eventId }], attempts);
+        return;
+      }
+    }
+  }
+
+  /** One transaction: position FOR UPDATE, the handler's rows, dead letters, the new position. */
+  private async applyChunk(chunk: IncomingMessage[], failed: DeadLetter[], attempts = 1): Promise<void> {
+    const all = chunk.length > 0 ? chunk : failed.map((d) => d.message);
+    const first = all[0];
+    const last = all[all.length - 1];
+    const { projection } = this.settings;
+    const tx = await this.pool.connect();
+    try {
+      await tx.query('BEGIN');
+      await tx.query(
+        'INSERT INTO projection_position (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING',
+        [projection, first.topic, first.partition],
+      );
+      const { rows } = await tx.query<{ next_offset: string }>(
+        'SELECT next_offset FROM projection_position WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
+        [projection, first.topic, first.partition],
+      );
+      const next = BigInt(rows[0].next_offset);
+      const fresh = chunk.filter((m) => BigInt(m.offset) >= next);
+      const deadLetters = [...failed.filter((d) => BigInt(d.message.offset) >= next)];
+      if (fresh.length > 0) deadLetters.push(...(await this.handler.apply(tx, fresh)));
+      if (deadLetters.length > 0) await this.recordDeadLetters(tx, deadLetters, attempts);
+      await tx.query(
+        'UPDATE projection_position SET next_offset = greatest(next_offset, $4), updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3',
+        [projection, first.topic, first.partition, (BigInt(last.offset) + 1n).toString()],
+      );
+      await tx.query('COMMIT');
+      this.metrics?.applied(projection, fresh.length);
+      for (const d of deadLetters) this.metrics?.deadLettered(projection, d.reason);
+    } catch (error) {
+      await tx.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      tx.release();
+    }
+  }
+
+  private async recordDeadLetters(tx: PoolClient, deadLetters: DeadLetter[], attempts: number): Promise<void> {
+    for (const d of deadLetters) {
+      this.logger.warn(
+        { topic: d.message.topic, partition: d.message.partition, offset: d.message.offset, reason: d.reason, eventType: d.eventType },
+        `${this.settings.projection}: dead letter`,
+      );
+    }
+    await tx.query(
+      `INSERT INTO dead_letter (projection, topic, partition, "offset", event_id, event_type, reason, detail, attempts, payload)
+       SELECT $1, d.topic, d.partition, d.off, d.event_id, d.event_type, d.reason, d.detail, $2, d.payload
+         FROM ROWS FROM (unnest($3::text[]), unnest($4::int[]), unnest($5::bigint[]), unnest($6::text[]), unnest($7::text[]),
+                         unnest($8::text[]), unnest($9::text[]), unnest($10::bytea[]))
+              AS d(topic, partition, off, event_id, event_type, reason, detail, payload)
+       ON CONFLICT (projection, topic, partition, "offset") DO NOTHING`,
+      [
+        this.settings.projection,
+        attempts,
+        deadLetters.map((d) => d.message.topic),
+        deadLetters.map((d) => d.message.partition),
+        deadLetters.map((d) => d.message.offset),
+        deadLetters.map((d) => d.eventId ?? null),
+        deadLetters.map((d) => d.eventType ?? null),
+        deadLetters.map((d) => d.reason),
+        deadLetters.map((d) => d.detail),
+        deadLetters.map((d) => d.message.value),
+      ],
+    );
+  }
+}
+
+function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value === undefined ? undefined : Array.isArray(value) ? String(value[0]) : String(value);
+  return { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
+}
