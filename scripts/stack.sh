@@ -144,6 +144,27 @@ ensure_postgres() {
   say "postgres: ready on $PGHOST:$PGPORT (databases $DATABASE_NAME, $TEST_DATABASE_NAME, $SCHEMA_REGISTRY_DATABASE)"
 }
 
+# The backbone's databases hold what was projected from one Kafka cluster's topics (consumer
+# positions stored with the rows, the outbox, idempotency records). The native Kafka lives in this
+# clone's .stack, PostgreSQL is the machine's: a new clone formats a new, empty cluster, and
+# positions from the old one would make projectors skip the new cluster's first offsets. So each
+# database is labelled with its cluster id, and one labelled for another cluster is recreated empty.
+# The registry's database is not: schema ids must survive (see README, design notes).
+bind_databases_to_kafka_cluster() {
+  local cluster db label
+  cluster="$(cat "$DATA_DIR/kafka-cluster-id" 2>/dev/null)" || return 0
+  for db in "$DATABASE_NAME" "$TEST_DATABASE_NAME"; do
+    label="$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -tAc "select shobj_description(oid, 'pg_database') from pg_database where datname = '$db'")"
+    [ "$label" = "kafka-cluster:$cluster" ] && continue
+    if [ -n "$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$db" -tAc "select 1 from pg_tables where schemaname = 'public' limit 1")" ]; then
+      psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "drop database \"$db\" with (force)" >/dev/null
+      psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "create database \"$db\"" >/dev/null
+      say "postgres: database $db held data of another Kafka cluster (${label:-unlabelled}); recreated it empty"
+    fi
+    psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "comment on database \"$db\" is 'kafka-cluster:$cluster'" >/dev/null
+  done
+}
+
 # ---------------------------------------------------------------- development secrets
 
 # Secrets are never in the repository. For the native (development) stack, generate them once
@@ -286,7 +307,7 @@ cmd_up() {
   require_free_ports
   ensure_postgres
   ensure_dev_secrets
-  if want kafka; then provision_kafka; start_kafka; fi
+  if want kafka; then provision_kafka; start_kafka; bind_databases_to_kafka_cluster; fi
   if want registry; then provision_registry; start_registry; fi
   if want kafka; then
     wait_until kafka "ready on 127.0.0.1:$KAFKA_PORT" kafka_ready

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { defaultPolicyTable, type DataItem, type HealthWorkerRequester } from '@backbone/access-control';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
+import { createKafka } from '@backbone/messaging';
+import { createLogger } from '@backbone/observability';
+import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
+import { ProjectionConsumer } from '@backbone/projection';
+import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
+import { AvroSerde } from '@backbone/serde';
+import { probeTopics } from '../../../test/support/topic-probe';
+import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
+import { ACCESS_CHANGES_TOPIC, ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from './access-projection';
+import { AccessModelReader } from './access-model-reader';
+
+// The example home-care relationship (schemas/examples/valid/CareRelationshipStarted.json): Oslo
+// kommune, home care of Bydel Gamle Oslo, service 8663 KP01, valid 2026-11-02 to 2027-05-02.
+const HOME_CARE = { legalEntity: '958935420', pointOfCare: '934567897' };
+const homeNurse = (at: Date): HealthWorkerRequester => ({
+  kind: 'health-worker',
+  hprNumber: '9144897',
+  ...HOME_CARE,
+  purposeOfUse: 'TREAT',
+  healthcareService: { system: 'urn:oid:2.16.578.1.12.4.1.1.8663', code: 'KP01' },
+  decisionRef: 'VEDTAK-2026-11-0142',
+  attestedAt: at,
+  securityLevel: 4,
+});
+const measurement = (at: Date): DataItem => ({ itemId: 'measurement-1', category: 'DHO', custodian: HOME_CARE.pointOfCare, confidentiality: 'N', occurredAt: at });
+
+describe('access projection (real Kafka, registry and PostgreSQL)', () => {
+  const config = loadConfig(stackEnv);
+  const secret = process.env.PATIENT_KEY_SECRET!;
+  const schemas = SchemaSet.load();
+  const logger = createLogger('access-projection-int', 'warn');
+  const table = defaultPolicyTable();
+  let kafka: Kafka;
+  let dataSource: DataSource;
+  let pool: Pool;
+  let codec: EventCodec;
+  let publisher: EventPublisher;
+  let relay: OutboxRelay;
+  let projector: ProjectionConsumer;
+  let reader: AccessModelReader;
+
+  const startProjector = async (groupId: string) => {
+    const consumer = new ProjectionConsumer(pool, kafka, new AccessProjection(codec, table), logger, {
+      projection: ACCESS_PROJECTION,
+      groupId,
+      topics: [GOVERNANCE_TOPIC],
+      chunkSize: 100,
+      maxAttempts: 3,
+      maxBackoffMs: 1_000,
+    });
+    await consumer.start();
+    return consumer;
+  };
+
+  beforeAll(async () => {
+    kafka = createKafka(config, logger);
+    dataSource = createDataSource(config);
+    await dataSource.initialize();
+    await migrate(dataSource);
+    pool = pgPoolOf(dataSource);
+    await provisionTopics(kafka, loadTopicCatalog());
+    codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
+    publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
+    await publisher.warmUp();
+    relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
+    relay.start();
+    projector = await startProjector(`access-int-${randomUUID()}`);
+    reader = new AccessModelReader(pool, table);
+  }, 60_000);
+
+  afterAll(async () => {
+    await projector?.stop();
+    await relay?.stop();
+    await dataSource?.destroy();
+  });
+
+  /** A patient of our own, and governance events about them with fresh ids. */
+  const newPatient = () => {
+    const fnr = syntheticFnr(200_000 + Math.floor(Math.random() * 700_000));
+    const relationshipId = randomUUID();
+    const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({
+      ...exampleEvent(schemas, type, { patientFnr: fnr }),
+      ...(type.startsWith('CareRelationship') ? { relationshipId } : {}),
+      ...fields,
+    });
+    return { key: patientKey(secret, fnr), event };
+  };
+
+  const publish = async (...events: object[]) => {
+    const outcome = await publisher.publish(events, TEST_CLIENT);
+    if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+  };
+
+  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  const deadLetterOf = (eventId: string) =>
+    eventually(async () => {
+      const { rows } = await pool.query<{ reason: string; detail: string; attempts: number }>(
+        'SELECT reason, detail, attempts FROM dead_letter WHERE projection = $1 AND event_id = $2',
+        [ACCESS_PROJECTION, eventId],
+      );
+      return rows[0];
+    }, `the dead letter of ${eventId}`);
+
+  it('grants on CareRelationshipStarted and revokes on CareRelationshipEnded: decisions, audience and AccessChanged events', async () => {
+    const patient = newPatient();
+    const probe = await probeTopics(kafka, [ACCESS_CHANGES_TOPIC]);
+    try {
+      const now = new Date();
+      await publish(patient.event('CareRelationshipStarted'));
+      await eventually(async () => ((await reader.decide(patient.key, homeNurse(now), measurement(now), now)).effect === 'PERMIT' ? true : undefined), 'the permit');
+      const { rows: audience } = await pool.query('SELECT recipient_key, categories FROM access_audience WHERE patient_key = $1', [patient.key]);
+      expect(audience).toEqual([{ recipient_key: `org:${HOME_CARE.legalEntity}/poc:${HOME_CARE.pointOfCare}`, categories: ['CRITICAL_INFO', 'DHO', 'MEDICATION'] }]);
+
+      const ended = patient.event('CareRelationshipEnded', { endedAt: new Date(Date.now() - 1_000).toISOString() });
+      await publish(ended);
+      const decision = await eventually(async () => {
+        const d = await reader.decide(patient.key, homeNurse(new Date()), measurement(now), new Date());
+        return d.effect === 'DENY' ? d : undefined;
+      }, 'the revocation');
+      expect(decision.reason).toBe('DENY_NO_RELATIONSHIP');
+      expect((await pool.query('SELECT 1 FROM access_audience WHERE patient_key = $1', [patient.key])).rowCount).toBe(0);
+
+      const changes = await probe.waitFor((messages) => messages.filter((m) => m.key === patient.key).length >= 2);
+      const decoded = await Promise.all(changes.filter((m) => m.key === patient.key).map(async (m) => (await codec.decodeNamed(m.value)).value as { change: string; categories: string[]; causeEventId: string }));
+      expect(decoded.map((c) => c.change)).toEqual(['GRANTED', 'REVOKED']);
+      expect(decoded[1]).toMatchObject({ categories: [], causeEventId: ended.envelope.eventId });
+    } finally {
+      await probe.stop();
+    }
+  });
+
+  it('dead-letters what needs history to be wrong (an unknown relationship, a second end) with the reason, and keeps going', async () => {
+    const patient = newPatient();
+    const unknown = patient.event('CareRelationshipEnded');
+    await publish(unknown);
+    expect(await deadLetterOf(unknown.envelope.eventId)).toMatchObject({ reason: 'UNKNOWN_RELATIONSHIP', attempts: 1 });
+
+    await publish(patient.event('CareRelationshipStarted'));
+    const firstEnd = patient.event('CareRelationshipEnded');
+    const secondEnd = patient.event('CareRelationshipEnded');
+    await publish(firstEnd);
+    await publish(secondEnd);
+    expect(await deadLetterOf(secondEnd.envelope.eventId)).toMatchObject({ reason: 'ALREADY_ENDED' });
+    // The events around it were applied: the relationship exists and is ended.
+    const facts = await reader.factsOf(patient.key);
+    expect(facts.relationships).toHaveLength(1);
+    expect(facts.relationships[0].endedAt).toBeInstanceOf(Date);
+  });
+
+  it('refuses at ingest what is wrong on its own: validTo before validFrom, an emergency access without a reason', async () => {
+    const patient = newPatient();
+    const backwards = patient.event('CareRelationshipStarted', { validFrom: '2026-11-02T00:00:00.000Z', validTo: '2026-11-01T00:00:00.000Z' });
+    expect(await publisher.publish([backwards], TEST_CLIENT)).toEqual({
+      ok: false,
+      kind: 'invalid',
+      errors: [{ index: 0, field: 'validTo', rule: expect.stringContaining('VALID_TO_BEFORE_VALID_FROM') }],
+    });
+    const noReason = patient.event('EmergencyAccessInvoked', { reason: ' ' });
+    expect(await publisher.publish([noReason], TEST_CLIENT)).toMatchObject({ ok: false, kind: 'invalid', errors: [{ field: 'reason' }] });
+  });
+
+  it('has an exactly-once effect: a second consumer group re-reading the whole topic changes nothing', async () => {
+    const patient = newPatient();
+    await publish(patient.event('CareRelationshipStarted'));
+    await eventually(async () => ((await reader.factsOf(patient.key)).relationships.length === 1 ? true : undefined), 'the relationship');
+    const before = await pool.query('SELECT facts, change_seq FROM access_patient WHERE patient_key = $1', [patient.key]);
+    const outboxBefore = await pool.query<{ n: string }>("SELECT coalesce(max(last_event_seq), 0) AS n FROM outbox");
+    const positions = await projector.positions();
+
+    // Everything the topic holds is redelivered to a new group; the stored positions say it is done.
+    const second = await startProjector(`access-int-replay-${randomUUID()}`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    } finally {
+      await second.stop();
+    }
+    const after = await pool.query('SELECT facts, change_seq FROM access_patient WHERE patient_key = $1', [patient.key]);
+    expect(after.rows).toEqual(before.rows);
+    expect((await projector.positions()).filter((p) => p.topic === GOVERNANCE_TOPIC)).toEqual(positions.filter((p) => p.topic === GOVERNANCE_TOPIC));
+    const { rows: newOutbox } = await pool.query("SELECT 1 FROM outbox WHERE last_event_seq > $1 AND 'AccessChanged' = ANY(event_types)", [outboxBefore.rows[0].n]);
+    expect(newOutbox).toEqual([]);
+  });
+});
