@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError } from '@backbone/config';
+import { accessCommands } from './commands/access.command';
 import { canaryCommands } from './commands/canary.command';
 import { contractCommands } from './commands/contracts.command';
 import { databaseCommands } from './commands/database.command';
@@ -12,6 +13,7 @@ databaseCommands(program);
 canaryCommands(program);
 contractCommands(program);
 outboxCommands(program);
+accessCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`ops-cli: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);
