@@ -1,5 +1,5 @@
 import { decide, type Decision } from './decide';
-import { NO_FACTS, type PatientAccessFacts } from './facts';
+import { canonicalFacts, NO_FACTS, type PatientAccessFacts } from './facts';
 import type { PolicyTable } from './policy-table';
 import type { DataItem, Requester } from './request';
 
@@ -18,8 +18,9 @@ export class AccessIndex {
     return this.byPatient.size;
   }
 
+  /** Stores the facts in canonical shapes (see canonicalFacts): one shape per record kind keeps decisions fast. */
   put(patientKey: string, facts: PatientAccessFacts): void {
-    this.byPatient.set(patientKey, facts);
+    this.byPatient.set(patientKey, canonicalFacts(facts));
   }
 
   factsOf(patientKey: string): PatientAccessFacts {
