@@ -14,15 +14,20 @@ const DOMAINS: Array<[string, string, EventTypeName]> = [
   ['G critical info', 'ous-dips-arena', 'CriticalInfoUpdated'],
   ['H ambulance journal', 'ous-ambulance-journal', 'AmbulanceJournalEntryRecorded'],
   ['I video consultation', 'diakonhjemmet-dips', 'VideoConsultationScheduled'],
+  ['governance: home care', 'oslo-gerica', 'CareRelationshipStarted'],
   ['governance: a block', 'helsenorge', 'DataBlocked'],
 ];
+
+// Governance facts are identified by their own ids; fresh ones let the demo run again and again.
+const FACT_IDS = ['relationshipId', 'blockId', 'consentId', 'accessId'];
 
 async function main(): Promise<void> {
   const issuer = await DevIssuer.loadOrCreate();
   const schemas = SchemaSet.load();
   for (const [domain, client, eventType] of DOMAINS) {
-    const event = structuredClone(exampleOf(schemas, EVENT_TYPES[eventType])) as { envelope: { eventId: string } };
+    const event = structuredClone(exampleOf(schemas, EVENT_TYPES[eventType])) as Record<string, unknown> & { envelope: { eventId: string } };
     event.envelope.eventId = randomUUID();
+    for (const field of FACT_IDS) if (field in event) event[field] = randomUUID();
     const token = await issuer.sign({ subject: client, clientId: client, audience: 'backbone-ingest', scope: 'backbone:publish' });
     const response = await fetch(`${INGEST}/events`, {
       method: 'POST',
