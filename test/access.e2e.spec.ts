@@ -44,7 +44,7 @@ describe('access projector (end to end)', () => {
     ).stdout;
 
   const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (!(await check())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -97,7 +97,7 @@ describe('access projector (end to end)', () => {
     await until(async () => (explanation = await explainForNurse('9144900')).startsWith('DENY DENY_NO_RELATIONSHIP'), 'the end to be projected');
     const metrics = await request(projector.getHttpServer()).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/backbone_projection_applied_total\{projection="access-model.v1",app="access-projector"\} [1-9]/);
-  }, 90_000);
+  }, 150_000);
 
   it('refuses a blokkering that names no practitioner at ingest, with the field', async () => {
     const incomplete = { ...exampleEvent(schemas, 'DataBlocked', { patientFnr: fnr }), blockId: randomUUID(), blockedPractitioner: null };

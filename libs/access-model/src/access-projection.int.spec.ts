@@ -45,10 +45,18 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   let relay: OutboxRelay;
   let projector: ProjectionConsumer;
   let reader: AccessModelReader;
+  // A projection name of this run's own, and consumer groups that start where the topic ended when
+  // the run began: the test never waits for the topic's history (benchmarks leave 100,000s of events).
+  const projection = `${ACCESS_PROJECTION}.test-${randomUUID().slice(0, 8)}`;
+  let startOffsets: Array<{ partition: number; offset: string }>;
 
   const startProjector = async (groupId: string) => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId, topic: GOVERNANCE_TOPIC, partitions: startOffsets });
+    await admin.disconnect();
     const consumer = new ProjectionConsumer(pool, kafka, new AccessProjection(codec, table), logger, {
-      projection: ACCESS_PROJECTION,
+      projection,
       groupId,
       topics: [GOVERNANCE_TOPIC],
       chunkSize: 100,
@@ -71,6 +79,10 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     await publisher.warmUp();
     relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
     relay.start();
+    const admin = kafka.admin();
+    await admin.connect();
+    startOffsets = (await admin.fetchTopicOffsets(GOVERNANCE_TOPIC)).map(({ partition, high }) => ({ partition, offset: high }));
+    await admin.disconnect();
     projector = await startProjector(`access-int-${randomUUID()}`);
     reader = new AccessModelReader(pool, table);
   }, 60_000);
@@ -98,21 +110,32 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
   };
 
-  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
+  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${await whereThingsStand()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  };
+
+  /** For a failure message: is the event stuck in the outbox, in Kafka, or in the projector? */
+  const whereThingsStand = async () => {
+    const outbox = await pool.query<{ n: string }>('SELECT coalesce(sum(event_count), 0) AS n FROM outbox');
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(GOVERNANCE_TOPIC);
+    await admin.disconnect();
+    const positions = await projector.positions();
+    return `outbox holds ${outbox.rows[0].n} events; governance topic ends at ${JSON.stringify(ends.map((e) => [e.partition, e.high]))}; projector positions ${JSON.stringify(positions.map((p) => [p.partition, p.nextOffset]))}`;
   };
 
   const deadLetterOf = (eventId: string) =>
     eventually(async () => {
       const { rows } = await pool.query<{ reason: string; detail: string; attempts: number }>(
         'SELECT reason, detail, attempts FROM dead_letter WHERE projection = $1 AND event_id = $2',
-        [ACCESS_PROJECTION, eventId],
+        [projection, eventId],
       );
       return rows[0];
     }, `the dead letter of ${eventId}`);
@@ -183,7 +206,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     const outboxBefore = await pool.query<{ n: string }>("SELECT coalesce(max(last_event_seq), 0) AS n FROM outbox");
     const positions = await projector.positions();
 
-    // Everything the topic holds is redelivered to a new group; the stored positions say it is done.
+    // Everything this run published is redelivered to a new group; the stored positions say it is done.
     const second = await startProjector(`access-int-replay-${randomUUID()}`);
     try {
       await new Promise((resolve) => setTimeout(resolve, 3_000));
