@@ -10,4 +10,6 @@ echo "[test] type check, build of the shipped CLI"
 npx tsc -p tsconfig.json
 npx nest build ops-cli >/dev/null
 echo "[test] jest: unit, int, e2e"
-npx jest --runInBand "$@"
+# --forceExit: a test that fails against the real broker can leave a client retrying in the
+# background; the run must still end with the failure, not hang until CI's timeout.
+npx jest --runInBand --forceExit "$@"

@@ -6,7 +6,8 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DevIssuer } from '@backbone/auth';
 import { loadConfig } from '@backbone/config';
-import { exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
+import { exampleEvent, patientKey, SchemaSet, syntheticFnr } from '@backbone/contracts';
+import { Client } from 'pg';
 import { createHttpApp } from '@backbone/platform';
 import { accessProjectorEnv } from '../apps/access-projector/src/access-projector.config';
 import { AccessProjectorModule } from '../apps/access-projector/src/access-projector.module';
@@ -27,7 +28,7 @@ const opsCli = (...args: string[]) => promisify(execFile)('node', [CLI, ...args]
  */
 describe('access projector (end to end)', () => {
   const schemas = SchemaSet.load();
-  const fnr = syntheticFnr(900_000 + Math.floor(Math.random() * 90_000));
+  let fnr = '';
   const relationshipId = randomUUID();
   let ingest: INestApplication;
   let relay: INestApplication;
@@ -55,6 +56,13 @@ describe('access projector (end to end)', () => {
     request(ingest.getHttpServer()).post('/events').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify(event));
 
   beforeAll(async () => {
+    // A patient the access model has never seen: earlier runs and benchmarks leave relationships behind.
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
+    const secret = process.env.PATIENT_KEY_SECRET!;
+    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
+    while ((await db.query('SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)]).catch(() => ({ rowCount: 0 }))).rowCount);
+    await db.end();
     const issuer = await DevIssuer.loadOrCreate();
     const sign = (clientId: string) => issuer.sign({ subject: clientId, clientId, audience: 'backbone-ingest', scope: 'backbone:publish' });
     tokens = { gerica: await sign('oslo-gerica'), helsenorge: await sign('helsenorge') };

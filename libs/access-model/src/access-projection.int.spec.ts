@@ -93,9 +93,14 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  /** A patient of our own, and governance events about them with fresh ids. */
-  const newPatient = () => {
-    const fnr = syntheticFnr(200_000 + Math.floor(Math.random() * 700_000));
+  /**
+   * A patient the access model has never seen (synthetic numbers are a finite set, and earlier
+   * runs and benchmarks leave relationships behind), and governance events about them with fresh ids.
+   */
+  const newPatient = async () => {
+    let fnr = '';
+    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
+    while ((await pool.query('SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)])).rowCount);
     const relationshipId = randomUUID();
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({
       ...exampleEvent(schemas, type, { patientFnr: fnr }),
@@ -141,7 +146,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     }, `the dead letter of ${eventId}`);
 
   it('grants on CareRelationshipStarted and revokes on CareRelationshipEnded: decisions, audience and AccessChanged events', async () => {
-    const patient = newPatient();
+    const patient = await newPatient();
     const probe = await probeTopics(kafka, [ACCESS_CHANGES_TOPIC]);
     try {
       const now = new Date();
@@ -169,7 +174,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   });
 
   it('dead-letters what needs history to be wrong (an unknown relationship, a second end) with the reason, and keeps going', async () => {
-    const patient = newPatient();
+    const patient = await newPatient();
     const unknown = patient.event('CareRelationshipEnded');
     await publish(unknown);
     expect(await deadLetterOf(unknown.envelope.eventId)).toMatchObject({ reason: 'UNKNOWN_RELATIONSHIP', attempts: 1 });
@@ -187,7 +192,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   });
 
   it('refuses at ingest what is wrong on its own: validTo before validFrom, an emergency access without a reason', async () => {
-    const patient = newPatient();
+    const patient = await newPatient();
     const backwards = patient.event('CareRelationshipStarted', { validFrom: '2026-11-02T00:00:00.000Z', validTo: '2026-11-01T00:00:00.000Z' });
     expect(await publisher.publish([backwards], TEST_CLIENT)).toEqual({
       ok: false,
@@ -199,7 +204,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   });
 
   it('has an exactly-once effect: a second consumer group re-reading the whole topic changes nothing', async () => {
-    const patient = newPatient();
+    const patient = await newPatient();
     await publish(patient.event('CareRelationshipStarted'));
     await eventually(async () => ((await reader.factsOf(patient.key)).relationships.length === 1 ? true : undefined), 'the relationship');
     const before = await pool.query('SELECT facts, change_seq FROM access_patient WHERE patient_key = $1', [patient.key]);
