@@ -174,6 +174,25 @@ describe('EventPublisher and OutboxRelay (real PostgreSQL, registry and Kafka)',
     }
   });
 
+  it('takes the lead again after its leader connection is killed, and goes on publishing', async () => {
+    // The relay's session holds the leader lock; terminate it as a network cut or a failover would.
+    const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 7101978 AND granted");
+    expect(rows).toHaveLength(1);
+    await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    const event = exampleEvent(schemas, 'DocumentPublished');
+    const probe = await probeTopics(kafka, [EVENT_TOPICS.DocumentPublished]);
+    try {
+      expect((await publisher.publish([event], TEST_CLIENT)).ok).toBe(true);
+      const arrived = await probe.waitFor((m) => m.some((x) => x.headers.eventId === event.envelope.eventId));
+      expect(arrived.filter((x) => x.headers.eventId === event.envelope.eventId)).toHaveLength(1);
+      const { rows: leaders } = await pool.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 7101978 AND granted");
+      expect(leaders).toHaveLength(1);
+      expect(leaders[0].pid).not.toBe(rows[0].pid);
+    } finally {
+      await probe.stop();
+    }
+  });
+
   it('answers "retry later" when the outbox backlog is over its bound', async () => {
     const full = new OutboxBacklog();
     full.observed(10, new Date());

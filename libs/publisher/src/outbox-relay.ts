@@ -102,6 +102,10 @@ export class OutboxRelay {
       const client = await this.pool.connect();
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RELAY_LEADER_LOCK]);
       if (rows[0].locked) {
+        // The lock lives as long as this session: if the connection drops, so does the lock, and a
+        // standby may take over. The relay reads and deletes through this same connection, so a
+        // relay that lost its lock cannot go on publishing beside the new leader.
+        client.on('error', (error) => this.logger.warn({ err: error.message }, 'outbox relay lost its leader connection'));
         this.leaderConnection = client;
         this.logger.info('outbox relay is the leader');
         return;
@@ -111,14 +115,37 @@ export class OutboxRelay {
     }
   }
 
+  /** Gives up leadership after an error on the leader connection: the lock may be gone with it. */
+  private dropLeadership(error: Error): void {
+    const connection = this.leaderConnection;
+    this.leaderConnection = undefined;
+    connection?.release(error);
+  }
+
   private async run(): Promise<void> {
-    await this.becomeLeader();
     let backoff = 100;
     while (this.running) {
+      if (!this.leaderConnection) {
+        try {
+          await this.becomeLeader();
+        } catch (error) {
+          this.logger.warn({ err: (error as Error).message, retryInMs: backoff }, 'outbox relay cannot reach PostgreSQL to take the lead; retrying');
+          await this.sleep(backoff);
+          backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
+          continue;
+        }
+      }
+      const leader = this.leaderConnection;
+      if (!leader) continue;
       let rows: OutboxRow[] = [];
       let events = 0;
       try {
-        rows = (await this.pool.query<OutboxRow>(READ_ROUND, [this.settings.batchSize])).rows;
+        try {
+          rows = (await leader.query<OutboxRow>(READ_ROUND, [this.settings.batchSize])).rows;
+        } catch (error) {
+          this.dropLeadership(error as Error);
+          throw error;
+        }
         events = rows.reduce((sum, row) => sum + row.event_count, 0);
         if (rows.length === 0) {
           this.backlog.observed(0, null);
@@ -127,7 +154,13 @@ export class OutboxRelay {
         }
         const started = performance.now();
         await this.send(rows);
-        await this.pool.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        try {
+          await leader.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        } catch (error) {
+          // Sent but not deleted: the next leader sends these rows again (consumers deduplicate).
+          this.dropLeadership(error as Error);
+          throw error;
+        }
         this.backlog.drained(events, (performance.now() - started) / 1000);
         // A full round means more may be waiting: read the backlog now and then; a short one drained it.
         if (events >= this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
