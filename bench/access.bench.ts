@@ -2,12 +2,11 @@
 //   1. decisions per second on one core (this process, one thread) over an in-memory AccessIndex
 //      holding 50,000 and 1,000,000 care relationships (about four per patient, some blocks and
 //      emergency accesses), a mix of permitted and denied requests. Goal: <= 1 µs per decision at 1M.
-//   2. access-projector throughput: the built app as its own process catching up on the whole
-//      governance topic (at least BENCH_GOVERNANCE_EVENTS new events produced first) into a
-//      database of its own, from the first committed position to the end.
-import { execFileSync, spawn } from 'node:child_process';
+//   2. access-projector throughput: the built app as its own process catching up on
+//      BENCH_GOVERNANCE_EVENTS governance events produced first, into a database of its own,
+//      from its first committed position to the end.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import {
@@ -20,13 +19,9 @@ import {
   type HealthWorkerRequester,
   type PatientAccessFacts,
 } from '@backbone/access-control';
-import { ACCESS_PROJECTION, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { loadConfig, stackEnv } from '@backbone/config';
-import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
-import { createKafka } from '@backbone/messaging';
-import { createLogger } from '@backbone/observability';
-import { AvroSerde } from '@backbone/serde';
+import { appliedSince, freshDatabase, startAccessProjector } from './support/access-projector-process';
 import { cpuAccount, pidsOf } from './support/cpu';
+import { eventsBetween, produceGovernanceLoad, startGroupAt } from './support/governance-load';
 import { median, writeResults } from './support/results';
 
 const ROOT = join(__dirname, '..');
@@ -166,88 +161,29 @@ function decisionBenchmark(relationshipCount: number) {
   return { ns, floorNs: median(floorNs), queryNs: median(queryNs), permitShare: permits / DECISIONS_PER_ROUND, rounds: nsPerDecision.map((v) => Math.round(v)) };
 }
 
-async function produceGovernanceEvents(count: number): Promise<void> {
-  const config = loadConfig(stackEnv);
-  const logger = createLogger('access-bench', 'warn');
-  const kafka = createKafka(config, logger);
-  await provisionTopics(kafka, loadTopicCatalog());
-  const schemas = SchemaSet.load();
-  const codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
-  const secret = readFileSync(join(ROOT, '.stack', 'secrets', 'patient-key-secret'), 'utf8');
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const run = randomUUID().slice(0, 8);
-  let batch: Array<{ key: string; value: Buffer; headers: Record<string, string> }> = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await producer.send({ topic: GOVERNANCE_TOPIC, acks: -1, messages: batch });
-    batch = [];
-  };
-  // Per patient: a relationship started; every fifth also a blokkering; every tenth an end.
-  let produced = 0;
-  for (let n = 0; produced < count; n += 1) {
-    const fnr = syntheticFnr(300_000 + ((n * 7_919) % 600_000));
-    const key = patientKey(secret, fnr);
-    const relationshipId = randomUUID();
-    const events: Array<[EventTypeName, Record<string, unknown>]> = [['CareRelationshipStarted', { relationshipId }]];
-    if (n % 5 === 0) events.push(['DataBlocked', { blockId: randomUUID() }]);
-    if (n % 10 === 0) events.push(['CareRelationshipEnded', { relationshipId }]);
-    for (const [type, fields] of events) {
-      const event = { ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields } as Record<string, unknown> & { envelope: Record<string, unknown> };
-      event.envelope.patientKey = key;
-      batch.push({ key, value: await codec.encode(type, event as never), headers: { eventId: event.envelope.eventId as string, eventType: type } });
-      produced += 1;
-    }
-    if (batch.length >= 1_000) await flush();
-  }
-  await flush();
-  await producer.disconnect();
-}
-
-async function topicSize(): Promise<number> {
-  const config = loadConfig(stackEnv);
-  const admin = createKafka(config, createLogger('access-bench', 'warn')).admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(GOVERNANCE_TOPIC);
-  await admin.disconnect();
-  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-}
-
 async function projectorBenchmark() {
   execFileSync('npx', ['nest', 'build', 'access-projector'], { cwd: ROOT, stdio: 'inherit' });
-  await produceGovernanceEvents(GOVERNANCE_EVENTS);
-  const total = await topicSize();
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-  await admin.end();
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${BENCH_DATABASE}`;
-  const nodeArgs = readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/).filter(Boolean);
-  const app = spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', 'access-projector', 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(PORT), DATABASE_URL: databaseUrl, ACCESS_PROJECTOR_GROUP_ID: `access-bench-${randomUUID()}`, LOG_LEVEL: 'error' },
-  });
+  const { before, after } = await produceGovernanceLoad(GOVERNANCE_EVENTS);
+  const total = eventsBetween(before, after);
+  const groupId = `access-bench-${randomUUID()}`;
+  await startGroupAt(groupId, before);
+  const databaseUrl = await freshDatabase(BENCH_DATABASE);
+  const app = startAccessProjector(databaseUrl, groupId, PORT);
   const db = new Client({ connectionString: databaseUrl });
   try {
-    const applied = async () => {
-      const { rows } = await db.query<{ n: string }>('SELECT coalesce(sum(next_offset), 0) AS n FROM projection_position WHERE projection = $1', [ACCESS_PROJECTION]).catch(() => ({ rows: [{ n: '0' }] }));
-      return Number(rows[0].n);
-    };
-    const deadline = Date.now() + 600_000;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await db.connect();
+    const deadline = Date.now() + 600_000;
     let first: { at: number; applied: number } | undefined;
     let cpu: (() => Record<string, number>) | undefined;
     for (;;) {
-      const done = await applied();
-      if (!first && done > 0) {
-        first = { at: performance.now(), applied: done };
+      const applied = await appliedSince(db, before);
+      if (!first && applied > 0) {
+        first = { at: performance.now(), applied };
         cpu = cpuAccount({ access_projector: () => (app.pid ? [app.pid] : []), postgres: () => pidsOf('postgres') });
       }
-      if (done >= total) break;
-      if (Date.now() > deadline) throw new Error(`the projector applied ${done} of ${total} events in 10 minutes`);
+      if (applied >= total) break;
+      if (Date.now() > deadline) throw new Error(`the projector applied ${applied} of ${total} events in 10 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const seconds = (performance.now() - first!.at) / 1000;
@@ -255,7 +191,7 @@ async function projectorBenchmark() {
     const { rows } = await db.query<{ reason: string; n: string }>('SELECT reason, count(*) AS n FROM dead_letter GROUP BY reason ORDER BY 2 DESC');
     const rate = events / seconds;
     console.log(`access projector: ${events.toLocaleString()} events in ${seconds.toFixed(1)} s = ${Math.round(rate).toLocaleString()} events/s`);
-    return { rate, events, seconds, cpu: cpu!(), deadLetters: Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)])), topicEvents: total };
+    return { rate, events, seconds, cpu: cpu!(), deadLetters: Object.fromEntries(rows.map((r) => [r.reason, Number(r.n)])) };
   } finally {
     app.kill('SIGTERM');
     await db.end().catch(() => undefined);
@@ -279,7 +215,7 @@ async function main(): Promise<void> {
       access_projector_throughput: { value: Math.round(projector.rate), unit: 'events/s', better: 'higher' },
     },
     {
-      method: `decisions: one thread, ${DECISIONS_PER_ROUND.toLocaleString()} decisions per round, median of ${ROUNDS} rounds after one warm-up, 4 relationships per patient (home care, a hospital department, the fastlege, an ended admission), 5% blokkering, 4% LAB sperring, 2% emergency access, 10% of requests from a stranger organisation, each decision for a random patient (the worst case for caches) and, separately, in 50-item queries (one requester and patient, 50 items); projector: the built access-projector catching up on the whole governance topic (${GOVERNANCE_EVENTS.toLocaleString()} new events produced first: starts, blokkeringer, ends) into an empty database, timed from its first committed position`,
+      method: `decisions: one thread, ${DECISIONS_PER_ROUND.toLocaleString()} decisions per round, median of ${ROUNDS} rounds after one warm-up, 4 relationships per patient (home care, a hospital department, the fastlege, an ended admission), 5% blokkering, 4% LAB sperring, 2% emergency access, 10% of requests from a stranger organisation, each decision for a random patient (the worst case for caches) and, separately, in 50-item queries (one requester and patient, 50 items); projector: the built access-projector catching up on ${GOVERNANCE_EVENTS.toLocaleString()} governance events produced first (starts, blokkeringer, ends, some second ends it dead-letters) into an empty database, timed from its first committed position`,
       decision_rounds_ns: { '50k': small.rounds, '1m': large.rounds },
       permitted_share: { '50k': small.permitShare, '1m': large.permitShare },
       projector: projector,

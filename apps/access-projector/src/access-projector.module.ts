@@ -66,6 +66,7 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
                 chunkSize: config.ACCESS_PROJECTOR_CHUNK_SIZE,
                 maxAttempts: config.ACCESS_PROJECTOR_MAX_ATTEMPTS,
                 maxBackoffMs: 5_000,
+                sessionTimeoutMs: config.ACCESS_PROJECTOR_SESSION_TIMEOUT_MS,
               },
               counters,
             ),
