@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable } from '@backbone/access-control';
-import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { ACCESS_PROJECTION, AccessProjection, AccessTimeSweep, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { AppConfigModule } from '@backbone/config';
 import { EventCodec, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
@@ -26,8 +26,12 @@ const PROJECTOR_CONFIG = Symbol('PROJECTOR_CONFIG');
 export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopping = false;
 
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+
   constructor(
     private readonly consumer: ProjectionConsumer,
+    private readonly sweep: AccessTimeSweep,
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(PROJECTOR_CONFIG) private readonly config: AccessProjectorConfig,
   ) {}
@@ -50,6 +54,12 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
           provide: ProjectionCounters,
           useFactory: (registry: Registry) => new ProjectionCounters(registry),
           inject: [METRICS_REGISTRY],
+        },
+        {
+          provide: AccessTimeSweep,
+          useFactory: (dataSource: DataSource, serde: AvroSerde) =>
+            new AccessTimeSweep(pgPoolOf(dataSource), new EventCodec(SchemaSet.load(), serde), loadPolicyTable(config.ACCESS_POLICY_FILE)),
+          inject: [DataSource, AvroSerde],
         },
         {
           provide: ProjectionConsumer,
@@ -87,10 +97,22 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
       logger,
       () => this.stopping,
     );
+    const sweepAll = async () => {
+      try {
+        while (!this.stopping && (await this.sweep.sweepOnce()) > 0);
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'time sweep failed; next round retries');
+      }
+    };
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= sweepAll().finally(() => (this.sweeping = undefined));
+    }, this.config.ACCESS_SWEEP_INTERVAL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.sweepTimer);
+    await this.sweeping;
     await this.consumer.stop();
   }
 }

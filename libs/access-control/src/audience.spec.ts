@@ -1,5 +1,5 @@
 import { AccessIndex } from './access-index';
-import { audienceChanges, audienceOf, recipientKeyOf } from './audience';
+import { audienceChanges, audienceOf, nextTimeBoundary, recipientKeyOf } from './audience';
 import { factsFromJson, factsToJson } from './facts-json';
 import { defaultPolicyTable } from './policy-table';
 import {
@@ -90,5 +90,18 @@ describe('AccessIndex', () => {
     index.put('patient-a', factsWith({ relationships: [relationship()] }));
     expect(index.decide('patient-a', doctor(), item({ category: 'LAB' }), AT).effect).toBe('PERMIT');
     expect(index.decide('patient-b', doctor(), item({ category: 'LAB' }), AT)).toEqual(expect.objectContaining({ effect: 'DENY', reason: 'DENY_NO_RELATIONSHIP' }));
+  });
+});
+
+describe('nextTimeBoundary', () => {
+  it('is the earliest future instant of any fact, and undefined when nothing lies ahead', () => {
+    const facts = factsWith({
+      relationships: [relationship({ validFrom: minutes(-60), validTo: minutes(120) })],
+      emergencyAccesses: [emergencyAccess({ invokedAt: minutes(-10), expiresAt: minutes(50) })],
+      blocks: [sperring({ effectiveFrom: minutes(-5), liftedAt: minutes(90) })],
+    });
+    expect(nextTimeBoundary(facts, AT)).toEqual(minutes(50));
+    expect(nextTimeBoundary(facts, minutes(50))).toEqual(minutes(90));
+    expect(nextTimeBoundary(facts, minutes(120))).toBeUndefined();
   });
 });

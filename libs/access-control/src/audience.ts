@@ -150,3 +150,23 @@ export function audienceChanges(before: Audience, after: Audience, itemRulesChan
   }
   return changes.sort((a, b) => a.recipient.recipientKey.localeCompare(b.recipient.recipientKey));
 }
+
+/**
+ * The first instant after `at` at which the audience may change by time alone (a relationship
+ * starting or ending, a block taking effect or lifted, a consent period, an emergency access
+ * expiring), or undefined when no fact has a future boundary. The access projector sweeps patients
+ * whose boundary has passed, so time-driven grants and revocations are published like the others.
+ */
+export function nextTimeBoundary(facts: PatientAccessFacts, at: Date): Date | undefined {
+  const now = at.getTime();
+  let next = Infinity;
+  const consider = (instant: Date | undefined) => {
+    const t = instant?.getTime();
+    if (t !== undefined && t > now && t < next) next = t;
+  };
+  for (const r of facts.relationships) [r.validFrom, r.validTo, r.endedAt].forEach(consider);
+  for (const b of facts.blocks) [b.effectiveFrom, b.liftedAt].forEach(consider);
+  for (const c of facts.consents) [c.period.start, c.period.end, c.withdrawnAt].forEach(consider);
+  for (const e of facts.emergencyAccesses) [e.invokedAt, e.expiresAt].forEach(consider);
+  return next === Infinity ? undefined : new Date(next);
+}

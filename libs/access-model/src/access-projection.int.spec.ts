@@ -15,6 +15,7 @@ import { probeTopics } from '../../../test/support/topic-probe';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
 import { ACCESS_CHANGES_TOPIC, ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from './access-projection';
 import { AccessModelReader } from './access-model-reader';
+import { AccessTimeSweep } from './access-time-sweep';
 
 // The example home-care relationship (schemas/examples/valid/CareRelationshipStarted.json): Oslo
 // kommune, home care of Bydel Gamle Oslo, service 8663 KP01, valid 2026-11-02 to 2027-05-02.
@@ -168,6 +169,32 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
       const decoded = await Promise.all(changes.filter((m) => m.key === patient.key).map(async (m) => (await codec.decodeNamed(m.value)).value as { change: string; categories: string[]; causeEventId: string }));
       expect(decoded.map((c) => c.change)).toEqual(['GRANTED', 'REVOKED']);
       expect(decoded[1]).toMatchObject({ categories: [], causeEventId: ended.envelope.eventId });
+    } finally {
+      await probe.stop();
+    }
+  });
+
+  it('publishes a time-driven REVOKED when a relationship reaches its validTo, with no event arriving', async () => {
+    const patient = await newPatient();
+    const probe = await probeTopics(kafka, [ACCESS_CHANGES_TOPIC]);
+    try {
+      const validTo = new Date(Date.now() + 60_000);
+      await publish(patient.event('CareRelationshipStarted', { validFrom: new Date(Date.now() - 86_400_000).toISOString(), validTo: validTo.toISOString() }));
+      await eventually(async () => ((await pool.query('SELECT 1 FROM access_patient WHERE patient_key = $1', [patient.key])).rowCount ? true : undefined), 'the relationship');
+      const { rows } = await pool.query<{ next_change_at: Date }>('SELECT next_change_at FROM access_patient WHERE patient_key = $1', [patient.key]);
+      expect(rows[0].next_change_at).toEqual(validTo);
+
+      // The sweep as it would run a minute later (the clock is a parameter, the test does not wait).
+      const sweep = new AccessTimeSweep(pool, codec, table);
+      while ((await sweep.sweepOnce(500, new Date(validTo.getTime() + 1))) > 0);
+      expect((await pool.query('SELECT 1 FROM access_audience WHERE patient_key = $1', [patient.key])).rowCount).toBe(0);
+      const changes = await probe.waitFor((messages) => messages.filter((m) => m.key === patient.key).length >= 2);
+      const decoded = await Promise.all(changes.filter((m) => m.key === patient.key).map(async (m) => (await codec.decodeNamed(m.value)).value as { change: string; causeEventType: string }));
+      expect(decoded.map((c) => [c.change, c.causeEventType])).toEqual([
+        ['GRANTED', 'CareRelationshipStarted'],
+        ['REVOKED', 'TimeElapsed'],
+      ]);
+      expect((await pool.query<{ next_change_at: Date | null }>('SELECT next_change_at FROM access_patient WHERE patient_key = $1', [patient.key])).rows[0].next_change_at).toBeNull();
     } finally {
       await probe.stop();
     }

@@ -4,6 +4,7 @@ import {
   applyGovernanceEvent,
   audienceChanges,
   audienceOf,
+  nextTimeBoundary,
   factsFromJson,
   factsToJson,
   GOVERNANCE_EVENT_TYPES,
@@ -25,17 +26,18 @@ export const ACCESS_CHANGES_TOPIC = topicFor(loadTopicCatalog(), DERIVED_RECORDS
 
 // Writers of the access model take this lock before numbering their changes, so change_seq order
 // is commit order and a reader that follows change_seq never skips a change committed late.
-const ACCESS_MODEL_WRITE_LOCK = 7_101_979;
+export const ACCESS_MODEL_WRITE_LOCK = 7_101_979;
 
 /** Blocks and consents can change single items without changing any recipient's categories. */
 const ITEM_RULE_EVENTS = new Set<GovernanceEventType>(['DataBlocked', 'DataUnblocked', 'ConsentGiven', 'ConsentWithdrawn']);
 
 const GOVERNANCE_BY_FULL_NAME = new Map<string, GovernanceEventType>(GOVERNANCE_EVENT_TYPES.map((type) => [EVENT_TYPES[type], type]));
 
-interface Applied {
+/** What changed for one patient and why: a governance event, or time passing (see AccessTimeSweep). */
+export interface AppliedChange {
   patientKey: string;
   eventId: string;
-  eventType: GovernanceEventType;
+  eventType: GovernanceEventType | 'TimeElapsed';
   changes: AudienceChange[];
 }
 
@@ -78,7 +80,7 @@ export class AccessProjection implements ProjectionHandler {
       if (!audience) audiences.set(patientKey, (audience = audienceOf(facts.get(patientKey) ?? NO_FACTS, now, this.table)));
       return audience;
     };
-    const applied: Applied[] = [];
+    const applied: AppliedChange[] = [];
     for (const { message, governance, envelope } of events) {
       const patientKey = envelope.patientKey;
       const result = applyGovernanceEvent(facts.get(patientKey) ?? NO_FACTS, governance);
@@ -96,14 +98,19 @@ export class AccessProjection implements ProjectionHandler {
 
     const changedPatients = [...new Set(applied.map((a) => a.patientKey))];
     await tx.query(
-      `INSERT INTO access_patient (patient_key, facts, change_seq)
-       SELECT p.patient_key, p.facts, nextval('access_change_seq')
-         FROM ROWS FROM (unnest($1::text[]), jsonb_array_elements($2::jsonb)) AS p(patient_key, facts)
-       ON CONFLICT (patient_key) DO UPDATE SET facts = excluded.facts, change_seq = excluded.change_seq, updated_at = now()`,
-      [changedPatients, `[${changedPatients.map((key) => factsToJson(facts.get(key)!)).join(',')}]`],
+      `INSERT INTO access_patient (patient_key, facts, change_seq, next_change_at)
+       SELECT p.patient_key, p.facts, nextval('access_change_seq'), p.next_change_at
+         FROM ROWS FROM (unnest($1::text[]), jsonb_array_elements($2::jsonb), unnest($3::timestamptz[])) AS p(patient_key, facts, next_change_at)
+       ON CONFLICT (patient_key) DO UPDATE
+         SET facts = excluded.facts, change_seq = excluded.change_seq, next_change_at = excluded.next_change_at, updated_at = now()`,
+      [
+        changedPatients,
+        `[${changedPatients.map((key) => factsToJson(facts.get(key)!)).join(',')}]`,
+        changedPatients.map((key) => nextTimeBoundary(facts.get(key)!, now) ?? null),
+      ],
     );
-    await this.storeAudiences(tx, changedPatients.map((key) => [key, audiences.get(key)!] as const));
-    await enqueueOutboxMessages(tx, await this.accessChangedMessages(applied, now));
+    await storeAudiences(tx, changedPatients.map((key) => [key, audiences.get(key)!] as const));
+    await enqueueOutboxMessages(tx, await accessChangedMessages(this.codec, applied, now));
     return deadLetters;
   }
 
@@ -122,54 +129,56 @@ export class AccessProjection implements ProjectionHandler {
     if (!event.envelope.patientKey) return { message, reason: 'NO_PATIENT_KEY', detail: 'envelope.patientKey is empty', eventId, eventType: type };
     return { governance: { type, event } as GovernanceEvent, envelope: event.envelope };
   }
+}
 
-  private async storeAudiences(tx: PoolClient, audiences: ReadonlyArray<readonly [string, Audience]>): Promise<void> {
-    await tx.query('DELETE FROM access_audience WHERE patient_key = ANY($1::text[])', [audiences.map(([key]) => key)]);
-    const rows = audiences.flatMap(([patientKey, audience]) => [...audience.values()].map((entry) => ({ patientKey, ...entry })));
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO access_audience (patient_key, recipient_key, legal_entity, point_of_care, department, practitioner_hpr, categories)
-       SELECT a.patient_key, a.recipient_key, a.legal_entity, a.point_of_care, a.department, a.practitioner_hpr, string_to_array(a.categories, ',')
-         FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]))
-              AS a(patient_key, recipient_key, legal_entity, point_of_care, department, practitioner_hpr, categories)`,
-      [
-        rows.map((r) => r.patientKey),
-        rows.map((r) => r.recipient.recipientKey),
-        rows.map((r) => r.recipient.legalEntity),
-        rows.map((r) => r.recipient.pointOfCare ?? null),
-        rows.map((r) => r.recipient.department ?? null),
-        rows.map((r) => r.recipient.practitionerHpr ?? null),
-        rows.map((r) => r.categories.join(',')),
-      ],
-    );
-  }
+/** Replaces the stored audience of each patient given. */
+export async function storeAudiences(tx: PoolClient, audiences: ReadonlyArray<readonly [string, Audience]>): Promise<void> {
+  await tx.query('DELETE FROM access_audience WHERE patient_key = ANY($1::text[])', [audiences.map(([key]) => key)]);
+  const rows = audiences.flatMap(([patientKey, audience]) => [...audience.values()].map((entry) => ({ patientKey, ...entry })));
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO access_audience (patient_key, recipient_key, legal_entity, point_of_care, department, practitioner_hpr, categories)
+     SELECT a.patient_key, a.recipient_key, a.legal_entity, a.point_of_care, a.department, a.practitioner_hpr, string_to_array(a.categories, ',')
+       FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::text[]))
+            AS a(patient_key, recipient_key, legal_entity, point_of_care, department, practitioner_hpr, categories)`,
+    [
+      rows.map((r) => r.patientKey),
+      rows.map((r) => r.recipient.recipientKey),
+      rows.map((r) => r.recipient.legalEntity),
+      rows.map((r) => r.recipient.pointOfCare ?? null),
+      rows.map((r) => r.recipient.department ?? null),
+      rows.map((r) => r.recipient.practitionerHpr ?? null),
+      rows.map((r) => r.categories.join(',')),
+    ],
+  );
+}
 
-  private async accessChangedMessages(applied: Applied[], now: Date): Promise<OutboxMessage[]> {
-    const messages: OutboxMessage[] = [];
-    for (const { patientKey, eventId, eventType, changes } of applied) {
-      for (const change of changes) {
-        const changeId = deterministicUuid(`${eventId}|${change.recipient.recipientKey}`);
-        const value = await this.codec.encodeDerived('AccessChanged', {
-          changeId,
-          patientKey,
-          recipient: {
-            recipientKey: change.recipient.recipientKey,
-            legalEntity: change.recipient.legalEntity,
-            pointOfCare: change.recipient.pointOfCare ?? null,
-            department: change.recipient.department ?? null,
-            practitionerHpr: change.recipient.practitionerHpr ?? null,
-          },
-          change: change.change,
-          categories: [...change.categories],
-          causeEventId: eventId,
-          causeEventType: eventType,
-          effectiveAt: now,
-        });
-        messages.push({ eventId: changeId, eventType: 'AccessChanged', topic: ACCESS_CHANGES_TOPIC, key: patientKey, value });
-      }
+/** One AccessChanged per recipient whose access changed, ready for the outbox. */
+export async function accessChangedMessages(codec: EventCodec, applied: readonly AppliedChange[], now: Date): Promise<OutboxMessage[]> {
+  const messages: OutboxMessage[] = [];
+  for (const { patientKey, eventId, eventType, changes } of applied) {
+    for (const change of changes) {
+      const changeId = deterministicUuid(`${eventId}|${change.recipient.recipientKey}`);
+      const value = await codec.encodeDerived('AccessChanged', {
+        changeId,
+        patientKey,
+        recipient: {
+          recipientKey: change.recipient.recipientKey,
+          legalEntity: change.recipient.legalEntity,
+          pointOfCare: change.recipient.pointOfCare ?? null,
+          department: change.recipient.department ?? null,
+          practitionerHpr: change.recipient.practitionerHpr ?? null,
+        },
+        change: change.change,
+        categories: [...change.categories],
+        causeEventId: eventId,
+        causeEventType: eventType,
+        effectiveAt: now,
+      });
+      messages.push({ eventId: changeId, eventType: 'AccessChanged', topic: ACCESS_CHANGES_TOPIC, key: patientKey, value });
     }
-    return messages;
   }
+  return messages;
 }
 
 /** A UUID (version 8, RFC 9562 "custom") from a name: the same name always gives the same id. */
