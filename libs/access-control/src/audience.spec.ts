@@ -1,5 +1,5 @@
 import { AccessIndex } from './access-index';
-import { audienceChanges, audienceOf, nextTimeBoundary, recipientKeyOf } from './audience';
+import { audienceChanges, audienceOf, nextTimeBoundary, recipientKeyOf, recipientMayHold } from './audience';
 import { factsFromJson, factsToJson } from './facts-json';
 import { defaultPolicyTable } from './policy-table';
 import {
@@ -103,5 +103,19 @@ describe('nextTimeBoundary', () => {
     expect(nextTimeBoundary(facts, AT)).toEqual(minutes(50));
     expect(nextTimeBoundary(facts, minutes(50))).toEqual(minutes(90));
     expect(nextTimeBoundary(facts, minutes(120))).toBeUndefined();
+  });
+});
+
+describe('recipientMayHold', () => {
+  it('decides one item for one recipient of the audience: its categories, and item-level sperringer', () => {
+    const homeCare = recipientKeyOf({ legalEntity: OSLO_KOMMUNE, pointOfCare: HOME_CARE_GAMLE_OSLO });
+    const facts = factsWith({ relationships: [homeCareRelationship(), relationship()] });
+    expect(recipientMayHold(facts, homeCare, item({ category: 'DHO' }), AT, table)).toBe(true);
+    expect(recipientMayHold(facts, homeCare, item({ category: 'LAB' }), AT, table)).toBe(false);
+    expect(recipientMayHold(facts, 'org:982791952', item({ category: 'DHO' }), AT, table)).toBe(false);
+    const hospital = [...audienceOf(facts, AT, table).keys()].find((k) => k !== homeCare)!;
+    const closed = factsWith({ relationships: [relationship()], blocks: [sperring({ sperringScope: 'DOCUMENT', documentIds: ['doc-1'], effectiveFrom: minutes(-5) })] });
+    expect(recipientMayHold(closed, hospital, item({ category: 'DOCUMENTS', documentId: 'doc-1' }), AT, table)).toBe(false);
+    expect(recipientMayHold(closed, hospital, item({ category: 'DOCUMENTS', documentId: 'doc-2' }), AT, table)).toBe(true);
   });
 });

@@ -67,10 +67,38 @@ function emergencyStanding(access: EmergencyAccess, at: number): boolean {
   return access.invokedAt.getTime() <= at && access.expiresAt.getTime() > at;
 }
 
-export function audienceOf(facts: PatientAccessFacts, at: Date, table: PolicyTable): Audience {
+/** One way a recipient may see the patient's data now: a standing relationship or emergency access. */
+interface Basis {
+  readonly who: Recipient;
+  /** The requester that stands for the recipient (organisation level unless the basis names a practitioner). */
+  readonly requester: HealthWorkerRequester;
+  /** When to decide: now, or the start of a relationship that starts later (granted early). */
+  readonly decideAt: Date;
+  readonly missionId?: string;
+}
+
+function* basesOf(facts: PatientAccessFacts, at: Date, table: PolicyTable): Generator<Basis> {
   const now = at.getTime();
+  for (const relationship of facts.relationships) {
+    if (!relationshipStanding(relationship, now)) continue;
+    const row = policyRowFor(table, relationship);
+    if (!row) continue;
+    const purpose = [...row.purposes][0] as PurposeOfUse | undefined;
+    if (!purpose) continue;
+    const who = recipient(relationship);
+    const decideAt = new Date(Math.max(now, relationship.validFrom.getTime()));
+    yield { who, requester: requesterFor(who, purpose, relationship.healthcareService, relationship.decisionRef, decideAt), decideAt, missionId: relationship.missionId };
+  }
+  for (const access of facts.emergencyAccesses) {
+    if (!emergencyStanding(access, now)) continue;
+    const who = recipient({ ...access });
+    yield { who, requester: requesterFor(who, access.purposeOfUse, { system: '', code: '' }, `emergency:${access.accessId}`, at), decideAt: at };
+  }
+}
+
+export function audienceOf(facts: PatientAccessFacts, at: Date, table: PolicyTable): Audience {
   const audience = new Map<string, { recipient: Recipient; categories: Set<DataCategory> }>();
-  const consider = (who: Recipient, requester: HealthWorkerRequester, decideAt: Date, missionId?: string) => {
+  for (const { who, requester, decideAt, missionId } of basesOf(facts, at, table)) {
     for (const category of DATA_CATEGORIES) {
       const item: DataItem = {
         itemId: '(any ordinary item)',
@@ -86,26 +114,23 @@ export function audienceOf(facts: PatientAccessFacts, at: Date, table: PolicyTab
       entry.categories.add(category);
       audience.set(who.recipientKey, entry);
     }
-  };
-  for (const relationship of facts.relationships) {
-    if (!relationshipStanding(relationship, now)) continue;
-    const row = policyRowFor(table, relationship);
-    if (!row) continue;
-    const purpose = [...row.purposes][0] as PurposeOfUse | undefined;
-    if (!purpose) continue;
-    const who = recipient(relationship);
-    // A relationship that starts later is judged as of its start.
-    const decideAt = new Date(Math.max(now, relationship.validFrom.getTime()));
-    consider(who, requesterFor(who, purpose, relationship.healthcareService, relationship.decisionRef, decideAt), decideAt, relationship.missionId);
-  }
-  for (const access of facts.emergencyAccesses) {
-    if (!emergencyStanding(access, now)) continue;
-    const who = recipient({ ...access });
-    consider(who, requesterFor(who, access.purposeOfUse, { system: '', code: '' }, `emergency:${access.accessId}`, at), at);
   }
   const result = new Map<string, AudienceEntry>();
   for (const [key, { recipient: who, categories }] of audience) result.set(key, { recipient: who, categories: [...categories].sort() });
   return result;
+}
+
+/**
+ * May this recipient (a key of the audience) hold this item in its read model now? The engine's
+ * decision for the requester that stands for the recipient, under each of the recipient's bases;
+ * the first permit wins. A practitioner's own read is still decided again at query time (their
+ * blokkering, their attestation).
+ */
+export function recipientMayHold(facts: PatientAccessFacts, recipientKey: string, item: DataItem, at: Date, table: PolicyTable): boolean {
+  for (const { who, requester, decideAt } of basesOf(facts, at, table)) {
+    if (who.recipientKey === recipientKey && decide(facts, requester, item, decideAt, table).effect === 'PERMIT') return true;
+  }
+  return false;
 }
 
 function requesterFor(
