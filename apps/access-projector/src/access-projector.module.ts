@@ -10,10 +10,9 @@ import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
-import { ProjectionConsumer } from '@backbone/projection';
+import { ProjectionConsumer, ProjectionCounters } from '@backbone/projection';
 import { AvroSerde, SerdeModule } from '@backbone/serde';
 import type { AccessProjectorConfig } from './access-projector.config';
-import { ProjectionCounters } from './projection.metrics';
 
 const PROJECTOR_CONFIG = Symbol('PROJECTOR_CONFIG');
 

@@ -1,1 +1,2 @@
 export * from './projection-consumer';
+export * from './projection-counters';

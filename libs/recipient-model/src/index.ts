@@ -1,1 +1,2 @@
 export * from './clinical-item';
+export * from './recipient-projection';

@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import type { ProjectionMetrics } from '@backbone/projection';
+import type { ProjectionMetrics } from './projection-consumer';
 
 /** What operators watch on a projector: events applied, and dead letters by reason (alert on any). */
 export class ProjectionCounters implements ProjectionMetrics {

@@ -1,0 +1,17 @@
+import { httpEnv, stackEnv } from '@backbone/config';
+import { z } from 'zod';
+
+export const recipientProjectorEnv = stackEnv.extend(httpEnv(3003).shape).extend({
+  /** The versioned policy table (default: deploy/access-policy.yaml). */
+  ACCESS_POLICY_FILE: z.string().min(1).optional(),
+  /** Kafka consumer group of this projection. A new version of the projection gets a new group. */
+  RECIPIENT_PROJECTOR_GROUP_ID: z.string().min(1).default('recipient-projector.recipient-model.v1'),
+  /** Messages applied per PostgreSQL transaction. */
+  RECIPIENT_PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Failures of one event before it is dead-lettered (bad data); an unreachable database is retried without limit. */
+  RECIPIENT_PROJECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  /** How long a crashed instance holds its partitions before the group moves them (Kafka's minimum is 6 s). */
+  RECIPIENT_PROJECTOR_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+});
+
+export type RecipientProjectorConfig = z.infer<typeof recipientProjectorEnv>;

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { defaultPolicyTable } from '@backbone/access-control';
+import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
+import { createKafka } from '@backbone/messaging';
+import { createLogger } from '@backbone/observability';
+import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
+import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
+import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
+import { AvroSerde } from '@backbone/serde';
+import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
+import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
+
+// The example home-care relationship: Oslo kommune, home care of Bydel Gamle Oslo (8663 KP01),
+// which the policy table lets see home measurements, the medication list and critical info.
+const HOME_CARE = 'org:958935420/poc:934567897';
+
+describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
+  const config = loadConfig(stackEnv);
+  const secret = process.env.PATIENT_KEY_SECRET!;
+  const schemas = SchemaSet.load();
+  const logger = createLogger('recipient-projection-int', 'warn');
+  const table = defaultPolicyTable();
+  const run = randomUUID().slice(0, 8);
+  let kafka: Kafka;
+  let dataSource: DataSource;
+  let pool: Pool;
+  let publisher: EventPublisher;
+  let relay: OutboxRelay;
+  const consumers: ProjectionConsumer[] = [];
+
+  /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
+  const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler) => {
+    const groupId = `${projection}-${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    }
+    await admin.disconnect();
+    const consumer = new ProjectionConsumer(pool, kafka, handler, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
+    await consumer.start();
+    consumers.push(consumer);
+  };
+
+  beforeAll(async () => {
+    kafka = createKafka(config, logger);
+    dataSource = createDataSource(config);
+    await dataSource.initialize();
+    await migrate(dataSource);
+    pool = pgPoolOf(dataSource);
+    await provisionTopics(kafka, loadTopicCatalog());
+    const codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
+    publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
+    await publisher.warmUp();
+    relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
+    relay.start();
+    await startConsumer(`${ACCESS_PROJECTION}.test-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
+    await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const consumer of consumers) await consumer.stop();
+    await relay?.stop();
+    await dataSource?.destroy();
+  });
+
+  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
+  const publish = async (...events: object[]) => {
+    const outcome = await publisher.publish(events, TEST_CLIENT);
+    if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
+  };
+
+  it('backfills a new recipient from the patient store, fans out new items with feed numbers, and removes the patient on revocation', async () => {
+    let fnr = '';
+    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
+    while ((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1 UNION SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)])).rowCount);
+    const key = patientKey(secret, fnr);
+    const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
+    const held = async () =>
+      (await pool.query<{ item_key: string; seq: string }>('SELECT item_key, seq FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 ORDER BY seq', [HOME_CARE, key])).rows;
+
+    // Before any relationship: the patient store has the items, no recipient has them.
+    const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    const lab = event('LabResultReported', { reportId: `LAB-${randomUUID()}` });
+    await publish(measurement, lab);
+    await eventually(async () => ((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount === 2 ? true : undefined), 'the patient store');
+    expect(await held()).toEqual([]);
+
+    // Home care starts: it is backfilled with the measurement, not with the lab result.
+    const relationshipId = randomUUID();
+    await publish(event('CareRelationshipStarted', { relationshipId }));
+    const backfilled = await eventually(async () => ((await held()).length > 0 ? held() : undefined), 'the backfill');
+    expect(backfilled.map((r) => r.item_key)).toEqual([`dho:${measurement.observationId}`]);
+
+    // A new measurement reaches the recipient with the next feed number.
+    const second = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    await publish(second);
+    const both = await eventually(async () => ((await held()).length === 2 ? held() : undefined), 'the fan-out');
+    expect(both.map((r) => r.item_key)).toEqual([`dho:${measurement.observationId}`, `dho:${second.observationId}`]);
+    expect(BigInt(both[1].seq)).toBe(BigInt(both[0].seq) + 1n);
+
+    // The relationship ends: the recipient's read model no longer holds the patient.
+    await publish(event('CareRelationshipEnded', { relationshipId, endedAt: new Date(Date.now() - 1_000).toISOString() }));
+    await eventually(async () => ((await held()).length === 0 ? true : undefined), 'the revocation');
+    expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
+  }, 90_000);
+});

@@ -1,0 +1,267 @@
+import type { PoolClient } from 'pg';
+import { factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
+import { ACCESS_CHANGES_TOPIC } from '@backbone/access-model';
+import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
+import type { DeadLetter, IncomingMessage, ProjectionHandler } from '@backbone/projection';
+import { CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
+
+export const RECIPIENT_PROJECTION = 'recipient-model.v1';
+export const RECIPIENT_TOPICS = [...new Set(CLINICAL_EVENT_TYPES.map((type) => EVENT_TOPICS[type])), ACCESS_CHANGES_TOPIC];
+
+const CLINICAL_BY_FULL_NAME = new Map<string, ClinicalEventType>(CLINICAL_EVENT_TYPES.map((type) => [EVENT_TYPES[type], type]));
+
+interface ItemRow {
+  patientKey: string;
+  item: ClinicalItem;
+  eventId: string;
+  message: IncomingMessage;
+  content: string;
+}
+
+interface StoredItem {
+  patientKey: string;
+  itemKey: string;
+  eventId: string;
+  status: string;
+  access: DataItem;
+}
+
+/** A (recipient, patient, item) whose row in the recipient's read model must be decided again. */
+interface Pair {
+  recipientKey: string;
+  item: StoredItem;
+}
+
+const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${patientKey}\u0000${itemKey}`;
+
+function accessFromJson(json: Record<string, unknown>): DataItem {
+  return {
+    ...(json as unknown as DataItem),
+    occurredAt: new Date(json.occurredAt as string),
+    releaseToCitizenAt: json.releaseToCitizenAt ? new Date(json.releaseToCitizenAt as string) : undefined,
+  };
+}
+
+/**
+ * The recipient projector's work on one chunk, inside the transaction that also moves the
+ * consumer position: clinical events update the patient store (the latest version of each item,
+ * whoever may see it) and are fanned out to the patient's audience; AccessChanged events backfill a
+ * recipient from the patient store (GRANTED, CHANGED) or remove the patient from its read model
+ * (REVOKED). Each row a recipient gains or changes takes the recipient's next feed sequence number;
+ * nothing changes twice when a chunk is redelivered (the stored position skips it) and nothing gets
+ * a number when it did not change (a backfill of what is already there).
+ */
+export class RecipientProjection implements ProjectionHandler {
+  constructor(
+    private readonly codec: EventCodec,
+    private readonly table: PolicyTable,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
+    const deadLetters: DeadLetter[] = [];
+    const items = new Map<string, ItemRow>();
+    const changes: Array<{ patientKey: string; recipientKey: string; change: string }> = [];
+    for (const message of messages) {
+      const eventId = message.headers.eventId;
+      if (!message.value) {
+        deadLetters.push({ message, reason: 'EMPTY_VALUE', detail: 'the record has no value', eventId });
+        continue;
+      }
+      let decoded: { name: string; value: unknown };
+      try {
+        decoded = await this.codec.decodeNamed(message.value);
+      } catch (error) {
+        deadLetters.push({ message, reason: 'UNDECODABLE', detail: (error as Error).message, eventId });
+        continue;
+      }
+      if (decoded.name === DERIVED_RECORDS.AccessChanged) {
+        const change = decoded.value as { patientKey: string; recipient: { recipientKey: string }; change: string };
+        changes.push({ patientKey: change.patientKey, recipientKey: change.recipient.recipientKey, change: change.change });
+        continue;
+      }
+      const type = CLINICAL_BY_FULL_NAME.get(decoded.name);
+      if (!type) {
+        deadLetters.push({ message, reason: 'UNKNOWN_EVENT_TYPE', detail: `${decoded.name} is not a clinical event`, eventId, eventType: decoded.name });
+        continue;
+      }
+      const event = decoded.value as EventsByName[ClinicalEventType];
+      const patientKey = event.envelope.patientKey;
+      // Within a chunk (one partition, offset order) the last version of an item wins.
+      for (const item of clinicalItemsOf(type, event as never)) {
+        items.set(`${patientKey}\u0000${item.itemKey}`, { patientKey, item, eventId: event.envelope.eventId, message, content: JSON.stringify(event) });
+      }
+    }
+
+    // One patient's items and access changes are applied one transaction at a time, whichever
+    // instance and partition they come from, so a backfill never misses an item being stored.
+    const touched = [...new Set([...[...items.values()].map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
+    await tx.query('SELECT pg_advisory_xact_lock(7101980, hashtext(k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys', [touched]);
+    const written = await this.storeItems(tx, [...items.values()]);
+    const patients = [...new Set([...written.map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
+    if (patients.length === 0) return deadLetters;
+    const facts = await this.factsOf(tx, patients);
+    const audience = await this.audienceOf(tx, patients);
+
+    // What to decide again: each written item for each recipient of its patient (and for those who
+    // held it but left the audience); every item of a patient for a recipient whose access changed.
+    const pairs = new Map<string, Pair>();
+    const removeAll: Array<{ recipientKey: string; patientKey: string }> = [];
+    const holders = await this.holdersOf(tx, written);
+    for (const item of written) {
+      const recipients = new Set([...(audience.get(item.patientKey) ?? []), ...(holders.get(`${item.patientKey}\u0000${item.itemKey}`) ?? [])]);
+      for (const recipientKey of recipients) pairs.set(pairKey(recipientKey, item.patientKey, item.itemKey), { recipientKey, item });
+    }
+    const backfills = changes.filter((c) => c.change !== 'REVOKED');
+    if (backfills.length > 0) {
+      const stored = await this.storedItemsOf(tx, [...new Set(backfills.map((c) => c.patientKey))]);
+      for (const { patientKey, recipientKey } of backfills) {
+        for (const item of stored.get(patientKey) ?? []) pairs.set(pairKey(recipientKey, patientKey, item.itemKey), { recipientKey, item });
+      }
+    }
+    for (const { patientKey, recipientKey, change } of changes) if (change === 'REVOKED') removeAll.push({ recipientKey, patientKey });
+
+    const now = this.clock();
+    const decided = [...pairs.values()].map((pair) => ({
+      ...pair,
+      hold: recipientMayHold(facts.get(pair.item.patientKey) ?? NO_FACTS, pair.recipientKey, pair.item.access, now, this.table),
+    }));
+    await this.writeRecipientRows(tx, decided, removeAll);
+    return deadLetters;
+  }
+
+  /** Versioned upsert: a row only moves forward in its partition's offsets. Returns what was written. */
+  private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
+    if (rows.length === 0) return [];
+    const { rows: written } = await tx.query<{ patient_key: string; item_key: string; event_id: string; status: string; access: Record<string, unknown> }>(
+      `INSERT INTO patient_item_v1 AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
+       SELECT r.patient_key, r.item_key, r.event_type, r.status, r.category, r.access, r.data_ref, r.event_id, r.topic, r.partition, r.off, r.content
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
+                         jsonb_array_elements($6::jsonb), unnest($7::text[]), unnest($8::uuid[]), unnest($9::text[]), unnest($10::int[]),
+                         unnest($11::bigint[]), jsonb_array_elements($12::jsonb))
+              AS r(patient_key, item_key, event_type, status, category, access, data_ref, event_id, topic, partition, off, content)
+       ON CONFLICT (patient_key, item_key) DO UPDATE
+         SET event_type = excluded.event_type, status = excluded.status, category = excluded.category, access = excluded.access,
+             data_ref = excluded.data_ref, event_id = excluded.event_id, source_topic = excluded.source_topic,
+             source_partition = excluded.source_partition, source_offset = excluded.source_offset, content = excluded.content, updated_at = now()
+         WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic
+       RETURNING p.patient_key, p.item_key, p.event_id, p.status, p.access`,
+      [
+        rows.map((r) => r.patientKey),
+        rows.map((r) => r.item.itemKey),
+        rows.map((r) => r.item.eventType),
+        rows.map((r) => r.item.status),
+        rows.map((r) => r.item.access.category),
+        `[${rows.map((r) => JSON.stringify(r.item.access)).join(',')}]`,
+        rows.map((r) => r.item.dataRef),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.message.topic),
+        rows.map((r) => r.message.partition),
+        rows.map((r) => r.message.offset),
+        `[${rows.map((r) => r.content).join(',')}]`,
+      ],
+    );
+    return written.map((w) => ({ patientKey: w.patient_key, itemKey: w.item_key, eventId: w.event_id, status: w.status, access: accessFromJson(w.access) }));
+  }
+
+  private async factsOf(tx: PoolClient, patients: string[]): Promise<Map<string, PatientAccessFacts>> {
+    const { rows } = await tx.query<{ patient_key: string; facts: object }>('SELECT patient_key, facts FROM access_patient WHERE patient_key = ANY($1::text[])', [patients]);
+    return new Map(rows.map((r) => [r.patient_key, factsFromJson(r.facts)]));
+  }
+
+  private async audienceOf(tx: PoolClient, patients: string[]): Promise<Map<string, string[]>> {
+    const { rows } = await tx.query<{ patient_key: string; recipient_key: string }>('SELECT patient_key, recipient_key FROM access_audience WHERE patient_key = ANY($1::text[])', [patients]);
+    const audience = new Map<string, string[]>();
+    for (const r of rows) (audience.get(r.patient_key) ?? audience.set(r.patient_key, []).get(r.patient_key)!).push(r.recipient_key);
+    return audience;
+  }
+
+  /** Recipients that hold each of these items now. */
+  private async holdersOf(tx: PoolClient, items: StoredItem[]): Promise<Map<string, string[]>> {
+    if (items.length === 0) return new Map();
+    const { rows } = await tx.query<{ patient_key: string; item_key: string; recipient_key: string }>(
+      `SELECT r.patient_key, r.item_key, r.recipient_key FROM recipient_item_v1 r
+         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key`,
+      [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
+    );
+    const holders = new Map<string, string[]>();
+    for (const r of rows) (holders.get(`${r.patient_key}\u0000${r.item_key}`) ?? holders.set(`${r.patient_key}\u0000${r.item_key}`, []).get(`${r.patient_key}\u0000${r.item_key}`)!).push(r.recipient_key);
+    return holders;
+  }
+
+  private async storedItemsOf(tx: PoolClient, patients: string[]): Promise<Map<string, StoredItem[]>> {
+    const { rows } = await tx.query<{ patient_key: string; item_key: string; event_id: string; status: string; access: Record<string, unknown> }>(
+      'SELECT patient_key, item_key, event_id, status, access FROM patient_item_v1 WHERE patient_key = ANY($1::text[])',
+      [patients],
+    );
+    const stored = new Map<string, StoredItem[]>();
+    for (const r of rows) {
+      (stored.get(r.patient_key) ?? stored.set(r.patient_key, []).get(r.patient_key)!).push({ patientKey: r.patient_key, itemKey: r.item_key, eventId: r.event_id, status: r.status, access: accessFromJson(r.access) });
+    }
+    return stored;
+  }
+
+  /**
+   * Applies the decisions against what the recipients hold: new or changed permitted items get the
+   * recipient's next sequence numbers, denied ones are removed, unchanged ones are left alone.
+   */
+  private async writeRecipientRows(tx: PoolClient, decided: Array<Pair & { hold: boolean }>, removeAll: Array<{ recipientKey: string; patientKey: string }>): Promise<void> {
+    if (removeAll.length > 0) {
+      await tx.query(
+        `DELETE FROM recipient_item_v1 r USING ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS x(recipient_key, patient_key)
+          WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key`,
+        [removeAll.map((r) => r.recipientKey), removeAll.map((r) => r.patientKey)],
+      );
+    }
+    if (decided.length === 0) return;
+    const { rows: existing } = await tx.query<{ recipient_key: string; patient_key: string; item_key: string; event_id: string; status: string }>(
+      `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.status FROM recipient_item_v1 r
+         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
+           ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
+      [decided.map((d) => d.recipientKey), decided.map((d) => d.item.patientKey), decided.map((d) => d.item.itemKey)],
+    );
+    const held = new Map(existing.map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
+    const upserts = decided.filter((d) => {
+      const current = held.get(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey));
+      return d.hold && (!current || current.event_id !== d.item.eventId || current.status !== d.item.status);
+    });
+    const removals = decided.filter((d) => !d.hold && held.has(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey)));
+    if (removals.length > 0) {
+      await tx.query(
+        `DELETE FROM recipient_item_v1 r USING ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
+          WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
+        [removals.map((d) => d.recipientKey), removals.map((d) => d.item.patientKey), removals.map((d) => d.item.itemKey)],
+      );
+    }
+    if (upserts.length === 0) return;
+    // Sequence numbers: one counter row per recipient, moved once per chunk by the rows it gains.
+    const counts = new Map<string, number>();
+    for (const u of upserts) counts.set(u.recipientKey, (counts.get(u.recipientKey) ?? 0) + 1);
+    const { rows: ranges } = await tx.query<{ recipient_key: string; last_seq: string }>(
+      `INSERT INTO recipient_seq_v1 AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
+       ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq RETURNING s.recipient_key, s.last_seq`,
+      [[...counts.keys()], [...counts.values()]],
+    );
+    const next = new Map(ranges.map((r) => [r.recipient_key, BigInt(r.last_seq) - BigInt(counts.get(r.recipient_key)!) + 1n]));
+    const seqs = upserts.map((u) => {
+      const seq = next.get(u.recipientKey)!;
+      next.set(u.recipientKey, seq + 1n);
+      return seq.toString();
+    });
+    await tx.query(
+      `INSERT INTO recipient_item_v1 AS r (recipient_key, patient_key, item_key, seq, event_id, category, status)
+       SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::uuid[]), unnest($6::text[]), unnest($7::text[]))
+       ON CONFLICT (recipient_key, patient_key, item_key) DO UPDATE
+         SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, updated_at = now()`,
+      [
+        upserts.map((u) => u.recipientKey),
+        upserts.map((u) => u.item.patientKey),
+        upserts.map((u) => u.item.itemKey),
+        seqs,
+        upserts.map((u) => u.item.eventId),
+        upserts.map((u) => u.item.access.category),
+        upserts.map((u) => u.item.status),
+      ],
+    );
+  }
+}
