@@ -19,7 +19,7 @@ import {
   type HealthWorkerRequester,
   type PatientAccessFacts,
 } from '@backbone/access-control';
-import { appliedSince, freshDatabase, startAccessProjector } from './support/access-projector-process';
+import { appliedSince, freshDatabase, startAccessProjector } from './support/projector-process';
 import { cpuAccount, pidsOf } from './support/cpu';
 import { eventsBetween, produceGovernanceLoad, startGroupAt } from './support/governance-load';
 import { median, writeResults } from './support/results';

@@ -24,7 +24,7 @@ import { EVENT_TYPES, EventCodec, SchemaSet } from '@backbone/contracts';
 import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
 import { AvroSerde } from '@backbone/serde';
-import { appliedSince, freshDatabase, startAccessProjector } from '../../bench/support/access-projector-process';
+import { appliedSince, freshDatabase, startAccessProjector } from '../../bench/support/projector-process';
 import { eventsBetween, produceGovernanceLoad, startGroupAt, type PartitionOffsets } from '../../bench/support/governance-load';
 
 const ROOT = join(__dirname, '..', '..');
