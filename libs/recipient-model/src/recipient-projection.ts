@@ -138,7 +138,7 @@ export class RecipientProjection implements ProjectionHandler {
        SELECT r.patient_key, r.item_key, r.event_type, r.status, r.category, r.access, r.data_ref, r.event_id, r.topic, r.partition, r.off, r.content
          FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
                          jsonb_array_elements($6::jsonb), unnest($7::text[]), unnest($8::uuid[]), unnest($9::text[]), unnest($10::int[]),
-                         unnest($11::bigint[]), jsonb_array_elements($12::jsonb))
+                         unnest($11::bigint[]), json_array_elements($12::json))
               AS r(patient_key, item_key, event_type, status, category, access, data_ref, event_id, topic, partition, off, content)
        ON CONFLICT (patient_key, item_key) DO UPDATE
          SET event_type = excluded.event_type, status = excluded.status, category = excluded.category, access = excluded.access,
