@@ -182,6 +182,7 @@ export class ProjectionConsumer {
     const last = all[all.length - 1];
     const { projection } = this.settings;
     const tx = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await tx.query('BEGIN');
       await tx.query(
@@ -206,9 +207,11 @@ export class ProjectionConsumer {
       for (const d of deadLetters) this.metrics?.deadLettered(projection, d.reason);
     } catch (error) {
       await tx.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed goes, not back to the pool.
+      broken = isTransient(error) ? (error as Error) : undefined;
       throw error;
     } finally {
-      tx.release();
+      tx.release(broken);
     }
   }
 
