@@ -19,7 +19,8 @@ import { createLogger } from '@backbone/observability';
 import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS } from '@backbone/recipient-model';
 import { AvroSerde } from '@backbone/serde';
 import { cpuAccount, pidsOf } from './support/cpu';
-import { endOffsets, startGroupAt, type PartitionOffsets } from './support/governance-load';
+import { startGroupAt, startGroupAtEnds, topicEnd, type PartitionOffsets } from '../test/support/stack-clients';
+import { endOffsets, startGroupAt as startGovernanceGroupAt } from './support/governance-load';
 import { appliedSince, freshDatabase, projectedSince, startAccessProjector, startProjectorApp } from './support/projector-process';
 import { writeResults } from './support/results';
 
@@ -35,15 +36,6 @@ const MIX: Array<[EventTypeName, (e: Record<string, unknown>) => void]> = [
   ['DocumentPublished', (e) => ((e.document as { uniqueId: string }).uniqueId = `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}`)],
   ['MedicationListUpdated', () => undefined],
 ];
-
-async function topicEnds(kafka: ReturnType<typeof createKafka>, topics: string[]): Promise<Map<string, PartitionOffsets>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<string, PartitionOffsets>();
-  for (const topic of topics) ends.set(topic, (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })));
-  await admin.disconnect();
-  return ends;
-}
 
 async function main(): Promise<void> {
   execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
@@ -75,7 +67,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < governance.length; i += 1_000) await producer.send({ topic: GOVERNANCE_TOPIC, acks: -1, messages: governance.slice(i, i + 1_000) });
   const databaseUrl = await freshDatabase(DATABASE);
   const accessGroup = `access-bench-${randomUUID()}`;
-  await startGroupAt(accessGroup, governanceStart);
+  await startGovernanceGroupAt(accessGroup, governanceStart);
   const access = startAccessProjector(databaseUrl, accessGroup, 3970);
   const db = new Client({ connectionString: databaseUrl });
   await sleep(1_000);
@@ -85,7 +77,8 @@ async function main(): Promise<void> {
 
   // The clinical backlog.
   const clinicalTopics = RECIPIENT_TOPICS.filter((t) => t.startsWith('backbone.clinical.'));
-  const start = await topicEnds(kafka, clinicalTopics);
+  const start = new Map<string, PartitionOffsets>();
+  for (const topic of clinicalTopics) start.set(topic, await topicEnd(kafka, topic));
   const rows: string[] = [];
   let batch: Array<{ topic: string; message: { key: string; value: Buffer; headers: Record<string, string> } }> = [];
   const flush = async () => {
@@ -107,11 +100,9 @@ async function main(): Promise<void> {
   const total = EVENTS;
 
   const recipientGroup = `recipient-bench-${randomUUID()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  for (const [topic, partitions] of start) await admin.setOffsets({ groupId: recipientGroup, topic, partitions });
-  await admin.setOffsets({ groupId: recipientGroup, topic: RECIPIENT_TOPICS.find((t) => !t.startsWith('backbone.clinical.'))!, partitions: (await admin.fetchTopicOffsets(RECIPIENT_TOPICS.find((t) => !t.startsWith('backbone.clinical.'))!)).map(({ partition, high }) => ({ partition, offset: high })) });
-  await admin.disconnect();
+  // Clinical topics from where the backlog starts; access changes from now (none are produced here).
+  for (const [topic, partitions] of start) await startGroupAt(kafka, recipientGroup, topic, partitions);
+  await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS.filter((t) => !start.has(t)));
   const app = startProjectorApp('recipient-projector', databaseUrl, 3971, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup });
   let began: { at: number; done: number } | undefined;
   let cpu: (() => Record<string, number>) | undefined;

@@ -5,12 +5,14 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DevIssuer } from '@backbone/auth';
-import { loadConfig } from '@backbone/config';
-import { exampleEvent, patientKey, SchemaSet, syntheticFnr } from '@backbone/contracts';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { createKafka } from '@backbone/messaging';
+import { createLogger } from '@backbone/observability';
+import { exampleEvent, SchemaSet } from '@backbone/contracts';
 import { Client } from 'pg';
-import { ACCESS_PROJECTION } from '@backbone/access-model';
+import { ACCESS_PROJECTION, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { createHttpApp } from '@backbone/platform';
-import { endOffsets, startGroupAt } from '../bench/support/governance-load';
+import { eventually, startGroupAtEnds, unseenPatient } from './support/stack-clients';
 import { accessProjectorEnv } from '../apps/access-projector/src/access-projector.config';
 import { AccessProjectorModule } from '../apps/access-projector/src/access-projector.module';
 import { ingestApiEnv } from '../apps/ingest-api/src/ingest-api.config';
@@ -47,13 +49,7 @@ describe('access projector (end to end)', () => {
       )
     ).stdout;
 
-  const until = async (check: () => Promise<boolean>, what: string) => {
-    const deadline = Date.now() + 60_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  };
+  const until = (check: () => Promise<boolean>, what: string) => eventually(async () => ((await check()) ? true : undefined), what, { timeoutMs: 60_000 });
 
   const post = (token: string, event: object) =>
     request(ingest.getHttpServer()).post('/events').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify(event));
@@ -62,14 +58,12 @@ describe('access projector (end to end)', () => {
     // A patient the access model has never seen: earlier runs and benchmarks leave relationships behind.
     const db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
-    const secret = process.env.PATIENT_KEY_SECRET!;
-    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
-    while ((await db.query('SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)]).catch(() => ({ rowCount: 0 }))).rowCount);
+    ({ fnr } = await unseenPatient(db, process.env.PATIENT_KEY_SECRET!, ['access_patient']));
     // The projector starts at the topic's end, not at a position stored by an earlier run: benchmarks
     // and crash tests leave hundreds of thousands of governance events this test has no use for.
     await db.query('DELETE FROM projection_position WHERE projection = $1', [ACCESS_PROJECTION]).catch(() => undefined);
     await db.end();
-    await startGroupAt(groupId, await endOffsets());
+    await startGroupAtEnds(createKafka(loadConfig(stackEnv), createLogger('access-e2e', 'warn')), groupId, [GOVERNANCE_TOPIC]);
     const issuer = await DevIssuer.loadOrCreate();
     const sign = (clientId: string) => issuer.sign({ subject: clientId, clientId, audience: 'backbone-ingest', scope: 'backbone:publish' });
     tokens = { gerica: await sign('oslo-gerica'), helsenorge: await sign('helsenorge') };

@@ -7,10 +7,11 @@ import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics
 import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
 import { AvroSerde } from '@backbone/serde';
+import { startGroupAt as startGroupAtOffsets, topicEnd, type PartitionOffsets } from '../../test/support/stack-clients';
 
 const ROOT = join(__dirname, '..', '..');
 
-export type PartitionOffsets = Array<{ partition: number; offset: string }>;
+export type { PartitionOffsets };
 
 /**
  * Puts a realistic governance load on the governance topic, as trusted internal producers would
@@ -58,23 +59,13 @@ export async function produceGovernanceLoad(count: number): Promise<{ before: Pa
   return { before, after: await endOffsets() };
 }
 
-export async function endOffsets(): Promise<PartitionOffsets> {
-  const config = loadConfig(stackEnv);
-  const admin = createKafka(config, createLogger('governance-load', 'warn')).admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(GOVERNANCE_TOPIC);
-  await admin.disconnect();
-  return offsets.map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
-}
+const governanceKafka = () => createKafka(loadConfig(stackEnv), createLogger('governance-load', 'warn'));
+
+/** Where each partition of the governance topic ends now. */
+export const endOffsets = (): Promise<PartitionOffsets> => topicEnd(governanceKafka(), GOVERNANCE_TOPIC);
 
 export const eventsBetween = (before: PartitionOffsets, after: PartitionOffsets) =>
   after.reduce((sum, p) => sum + Number(p.offset) - Number(before.find((b) => b.partition === p.partition)?.offset ?? 0), 0);
 
-/** Points a consumer group that has never run at the given offsets (it must have no members). */
-export async function startGroupAt(groupId: string, offsets: PartitionOffsets): Promise<void> {
-  const config = loadConfig(stackEnv);
-  const admin = createKafka(config, createLogger('governance-load', 'warn')).admin();
-  await admin.connect();
-  await admin.setOffsets({ groupId, topic: GOVERNANCE_TOPIC, partitions: offsets });
-  await admin.disconnect();
-}
+/** Points a consumer group that has never run at the given governance offsets (it must have no members). */
+export const startGroupAt = (groupId: string, offsets: PartitionOffsets): Promise<void> => startGroupAtOffsets(governanceKafka(), groupId, GOVERNANCE_TOPIC, offsets);

@@ -14,10 +14,6 @@ export class AccessIndex {
 
   constructor(private readonly table: PolicyTable) {}
 
-  get size(): number {
-    return this.byPatient.size;
-  }
-
   /** Stores the facts in canonical shapes (see canonicalFacts): one shape per record kind keeps decisions fast. */
   put(patientKey: string, facts: PatientAccessFacts): void {
     this.byPatient.set(patientKey, canonicalFacts(facts));

@@ -380,8 +380,7 @@ const iso = (date: Date) => date.toISOString();
  * The same facts with every record built field by field in one fixed order, absent fields
  * included as undefined. Facts parsed from JSON or built with spreads come in many object shapes,
  * which makes every property read in the engine polymorphic: measured, 30x slower decisions (4 µs
- * instead of 0.14). The AccessIndex stores facts in this form. Instants are copied so that they
- * are allocated next to the record that reads them (fewer cache misses with a million relationships).
+ * instead of 0.14). The AccessIndex stores facts in this form.
  */
 export function canonicalFacts(facts: PatientAccessFacts): PatientAccessFacts {
   return {
@@ -397,9 +396,9 @@ export function canonicalFacts(facts: PatientAccessFacts): PatientAccessFacts {
         decisionRef: r.decisionRef,
         basis: r.basis,
         missionId: r.missionId,
-        validFrom: copy(r.validFrom),
-        validTo: copy(r.validTo),
-        endedAt: copy(r.endedAt),
+        validFrom: r.validFrom,
+        validTo: r.validTo,
+        endedAt: r.endedAt,
       }),
     ),
     consents: mapOrShared(facts.consents, 
@@ -414,8 +413,8 @@ export function canonicalFacts(facts: PatientAccessFacts): PatientAccessFacts {
           dataCategories: p.dataCategories,
           documentIds: p.documentIds,
         })),
-        period: { start: copy(c.period.start), end: copy(c.period.end) },
-        withdrawnAt: copy(c.withdrawnAt),
+        period: { start: c.period.start, end: c.period.end },
+        withdrawnAt: c.withdrawnAt,
       }),
     ),
     blocks: mapOrShared(facts.blocks, 
@@ -426,10 +425,10 @@ export function canonicalFacts(facts: PatientAccessFacts): PatientAccessFacts {
         dataCategories: b.dataCategories,
         documentIds: b.documentIds,
         organisation: b.organisation,
-        timeWindow: b.timeWindow ? { start: copy(b.timeWindow.start), end: copy(b.timeWindow.end) } : undefined,
+        timeWindow: b.timeWindow ? { start: b.timeWindow.start, end: b.timeWindow.end } : undefined,
         blockedPractitionerHpr: b.blockedPractitionerHpr,
-        effectiveFrom: copy(b.effectiveFrom),
-        liftedAt: copy(b.liftedAt),
+        effectiveFrom: b.effectiveFrom,
+        liftedAt: b.liftedAt,
       }),
     ),
     emergencyAccesses: mapOrShared(facts.emergencyAccesses, 
@@ -441,16 +440,12 @@ export function canonicalFacts(facts: PatientAccessFacts): PatientAccessFacts {
         department: e.department,
         purposeOfUse: e.purposeOfUse,
         reason: e.reason,
-        invokedAt: copy(e.invokedAt),
-        expiresAt: copy(e.expiresAt),
+        invokedAt: e.invokedAt,
+        expiresAt: e.expiresAt,
         overriddenBlockIds: e.overriddenBlockIds,
       }),
     ),
   };
-}
-
-function copy<T extends Date | undefined>(instant: T): T {
-  return (instant === undefined ? undefined : new Date(instant.getTime())) as T;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);

@@ -17,7 +17,7 @@ import {
  * (query, feed, webhook, export) and for explanations. It keeps an in-memory AccessIndex and
  * follows access_patient.change_seq, so `refresh()` reads only what changed since the last call;
  * the projector numbers changes under a lock, in commit order, so nothing committed is skipped.
- * Call `refresh()` before a decision that must see every processed revocation (one indexed query
+ * Call `refresh()` once per request that must see every processed revocation (one indexed query
  * that returns nothing when nothing changed), or on an interval where seconds of lag are fine.
  */
 export class AccessModelReader {
@@ -48,8 +48,11 @@ export class AccessModelReader {
     }
   }
 
-  async decide(patientKey: string, requester: Requester, item: DataItem, at: Date): Promise<Decision> {
-    await this.refresh();
+  /**
+   * Decides over what the last refresh() read: no round trip, so a request refreshes once and then
+   * decides each of its items.
+   */
+  decide(patientKey: string, requester: Requester, item: DataItem, at: Date): Decision {
     return this.index.decide(patientKey, requester, item, at);
   }
 

@@ -3,14 +3,12 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable, type DataItem, type HealthWorkerRequester } from '@backbone/access-control';
-import { loadConfig, stackEnv } from '@backbone/config';
-import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
-import { createKafka } from '@backbone/messaging';
+import { EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
-import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
 import { ProjectionConsumer } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
+import { connectTestStack, eventually as waitFor, startGroupAt, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
 import { probeTopics } from '../../../test/support/topic-probe';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
 import { ACCESS_CHANGES_TOPIC, ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from './access-projection';
@@ -33,7 +31,6 @@ const homeNurse = (at: Date): HealthWorkerRequester => ({
 const measurement = (at: Date): DataItem => ({ itemId: 'measurement-1', category: 'DHO', custodian: HOME_CARE.pointOfCare, confidentiality: 'N', occurredAt: at });
 
 describe('access projection (real Kafka, registry and PostgreSQL)', () => {
-  const config = loadConfig(stackEnv);
   const secret = process.env.PATIENT_KEY_SECRET!;
   const schemas = SchemaSet.load();
   const logger = createLogger('access-projection-int', 'warn');
@@ -49,13 +46,10 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   // A projection name of this run's own, and consumer groups that start where the topic ended when
   // the run began: the test never waits for the topic's history (benchmarks leave 100,000s of events).
   const projection = `${ACCESS_PROJECTION}.test-${randomUUID().slice(0, 8)}`;
-  let startOffsets: Array<{ partition: number; offset: string }>;
+  let startOffsets: PartitionOffsets;
 
   const startProjector = async (groupId: string) => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.setOffsets({ groupId, topic: GOVERNANCE_TOPIC, partitions: startOffsets });
-    await admin.disconnect();
+    await startGroupAt(kafka, groupId, GOVERNANCE_TOPIC, startOffsets);
     const consumer = new ProjectionConsumer(pool, kafka, new AccessProjection(codec, table), logger, {
       projection,
       groupId,
@@ -69,21 +63,14 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
-    kafka = createKafka(config, logger);
-    dataSource = createDataSource(config);
-    await dataSource.initialize();
-    await migrate(dataSource);
-    pool = pgPoolOf(dataSource);
-    await provisionTopics(kafka, loadTopicCatalog());
-    codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
+    const stack = await connectTestStack(logger);
+    ({ kafka, dataSource, pool } = stack);
+    codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
     await publisher.warmUp();
     relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
     relay.start();
-    const admin = kafka.admin();
-    await admin.connect();
-    startOffsets = (await admin.fetchTopicOffsets(GOVERNANCE_TOPIC)).map(({ partition, high }) => ({ partition, offset: high }));
-    await admin.disconnect();
+    startOffsets = await topicEnd(kafka, GOVERNANCE_TOPIC);
     projector = await startProjector(`access-int-${randomUUID()}`);
     reader = new AccessModelReader(pool, table);
   }, 60_000);
@@ -94,21 +81,16 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  /**
-   * A patient the access model has never seen (synthetic numbers are a finite set, and earlier
-   * runs and benchmarks leave relationships behind), and governance events about them with fresh ids.
-   */
+  /** A patient the access model has never seen, and governance events about them with fresh ids. */
   const newPatient = async () => {
-    let fnr = '';
-    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
-    while ((await pool.query('SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)])).rowCount);
+    const { fnr, key } = await unseenPatient(pool, secret, ['access_patient']);
     const relationshipId = randomUUID();
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({
       ...exampleEvent(schemas, type, { patientFnr: fnr }),
       ...(type.startsWith('CareRelationship') ? { relationshipId } : {}),
       ...fields,
     });
-    return { key: patientKey(secret, fnr), event };
+    return { key, event };
   };
 
   const publish = async (...events: object[]) => {
@@ -116,25 +98,19 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
   };
 
-  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${await whereThingsStand()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
   /** For a failure message: is the event stuck in the outbox, in Kafka, or in the projector? */
   const whereThingsStand = async () => {
     const outbox = await pool.query<{ n: string }>('SELECT coalesce(sum(event_count), 0) AS n FROM outbox');
-    const admin = kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(GOVERNANCE_TOPIC);
-    await admin.disconnect();
+    const ends = await topicEnd(kafka, GOVERNANCE_TOPIC);
     const positions = await projector.positions();
-    return `outbox holds ${outbox.rows[0].n} events; governance topic ends at ${JSON.stringify(ends.map((e) => [e.partition, e.high]))}; projector positions ${JSON.stringify(positions.map((p) => [p.partition, p.nextOffset]))}`;
+    return `outbox holds ${outbox.rows[0].n} events; governance topic ends at ${JSON.stringify(ends.map((e) => [e.partition, e.offset]))}; projector positions ${JSON.stringify(positions.map((p) => [p.partition, p.nextOffset]))}`;
+  };
+  const eventually = <T>(check: () => Promise<T | undefined>, what: string) => waitFor(check, what, { why: whereThingsStand });
+
+  /** The reader's decision once it has read every change committed so far. */
+  const decideNow = async (...args: Parameters<AccessModelReader['decide']>) => {
+    await reader.refresh();
+    return reader.decide(...args);
   };
 
   const deadLetterOf = (eventId: string) =>
@@ -152,14 +128,14 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
     try {
       const now = new Date();
       await publish(patient.event('CareRelationshipStarted'));
-      await eventually(async () => ((await reader.decide(patient.key, homeNurse(now), measurement(now), now)).effect === 'PERMIT' ? true : undefined), 'the permit');
+      await eventually(async () => ((await decideNow(patient.key, homeNurse(now), measurement(now), now)).effect === 'PERMIT' ? true : undefined), 'the permit');
       const { rows: audience } = await pool.query('SELECT recipient_key, categories FROM access_audience WHERE patient_key = $1', [patient.key]);
       expect(audience).toEqual([{ recipient_key: `org:${HOME_CARE.legalEntity}/poc:${HOME_CARE.pointOfCare}`, categories: ['CRITICAL_INFO', 'DHO', 'MEDICATION'] }]);
 
       const ended = patient.event('CareRelationshipEnded', { endedAt: new Date(Date.now() - 1_000).toISOString() });
       await publish(ended);
       const decision = await eventually(async () => {
-        const d = await reader.decide(patient.key, homeNurse(new Date()), measurement(now), new Date());
+        const d = await decideNow(patient.key, homeNurse(new Date()), measurement(now), new Date());
         return d.effect === 'DENY' ? d : undefined;
       }, 'the revocation');
       expect(decision.reason).toBe('DENY_NO_RELATIONSHIP');

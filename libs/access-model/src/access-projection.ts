@@ -17,7 +17,7 @@ import {
   type PolicyTable,
 } from '@backbone/access-control';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventEnvelope, loadTopicCatalog, topicFor } from '@backbone/contracts';
-import type { DeadLetter, IncomingMessage, ProjectionHandler } from '@backbone/projection';
+import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
 import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
 
 export const ACCESS_PROJECTION = 'access-model.v1';
@@ -115,14 +115,10 @@ export class AccessProjection implements ProjectionHandler {
   }
 
   private async decode(message: IncomingMessage): Promise<{ governance: GovernanceEvent; envelope: EventEnvelope } | DeadLetter> {
+    const read = await decodeOrDeadLetter(message, (value) => this.codec.decodeNamed(value));
+    if ('deadLetter' in read) return read.deadLetter;
+    const decoded = read.value;
     const eventId = message.headers.eventId;
-    if (!message.value) return { message, reason: 'EMPTY_VALUE', detail: 'the record has no value', eventId };
-    let decoded: { name: string; value: unknown };
-    try {
-      decoded = await this.codec.decodeNamed(message.value);
-    } catch (error) {
-      return { message, reason: 'UNDECODABLE', detail: (error as Error).message, eventId };
-    }
     const type = GOVERNANCE_BY_FULL_NAME.get(decoded.name);
     if (!type) return { message, reason: 'UNKNOWN_EVENT_TYPE', detail: `${decoded.name} is not a governance event`, eventId, eventType: decoded.name };
     const event = decoded.value as { envelope: EventEnvelope };

@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { loadConfig, stackEnv } from '@backbone/config';
-import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
-import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
+import { connectTestStack } from '../../../test/support/stack-clients';
 import { ProjectionConsumer, type ProjectionHandler } from './projection-consumer';
 
 /**
@@ -14,7 +12,6 @@ import { ProjectionConsumer, type ProjectionHandler } from './projection-consume
  * with its neighbours applied, a message refused as bad input dead-lettered at once.
  */
 describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
-  const config = loadConfig(stackEnv);
   const logger = createLogger('projection-int', 'warn');
   const run = randomUUID().slice(0, 8);
   const topic = `test.projection.${run}`;
@@ -60,11 +57,7 @@ describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
-    kafka = createKafka(config, logger);
-    dataSource = createDataSource(config);
-    await dataSource.initialize();
-    await migrate(dataSource);
-    pool = pgPoolOf(dataSource);
+    ({ kafka, dataSource, pool } = await connectTestStack(logger));
     await pool.query('CREATE TABLE IF NOT EXISTS projection_test_rows (run text NOT NULL, value text NOT NULL)');
     const admin = kafka.admin();
     await admin.connect();

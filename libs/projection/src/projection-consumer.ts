@@ -250,3 +250,17 @@ function toIncoming(topic: string, partition: number, message: KafkaMessage): In
   for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value === undefined ? undefined : Array.isArray(value) ? String(value[0]) : String(value);
   return { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
 }
+
+/**
+ * Reads a record's value with `decode`, or gives the dead letter every projection gives for a
+ * record it cannot read (no value, or bytes the decoder refuses).
+ */
+export async function decodeOrDeadLetter<T>(message: IncomingMessage, decode: (value: Buffer) => Promise<T>): Promise<{ value: T } | { deadLetter: DeadLetter }> {
+  const eventId = message.headers.eventId;
+  if (!message.value) return { deadLetter: { message, reason: 'EMPTY_VALUE', detail: 'the record has no value', eventId } };
+  try {
+    return { value: await decode(message.value) };
+  } catch (error) {
+    return { deadLetter: { message, reason: 'UNDECODABLE', detail: (error as Error).message, eventId } };
+  }
+}

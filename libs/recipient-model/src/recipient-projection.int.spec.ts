@@ -4,14 +4,12 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable } from '@backbone/access-control';
 import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { loadConfig, stackEnv } from '@backbone/config';
-import { EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
-import { createKafka } from '@backbone/messaging';
+import { EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
-import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
 import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
+import { connectTestStack, eventually, startGroupAtEnds, unseenPatient } from '../../../test/support/stack-clients';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
 import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
 
@@ -20,7 +18,6 @@ import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS, RecipientProjection } from './r
 const HOME_CARE = 'org:958935420/poc:934567897';
 
 describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
-  const config = loadConfig(stackEnv);
   const secret = process.env.PATIENT_KEY_SECRET!;
   const schemas = SchemaSet.load();
   const logger = createLogger('recipient-projection-int', 'warn');
@@ -36,26 +33,16 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
   const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler) => {
     const groupId = `${projection}-${randomUUID()}`;
-    const admin = kafka.admin();
-    await admin.connect();
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
-    }
-    await admin.disconnect();
+    await startGroupAtEnds(kafka, groupId, topics);
     const consumer = new ProjectionConsumer(pool, kafka, handler, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
     await consumer.start();
     consumers.push(consumer);
   };
 
   beforeAll(async () => {
-    kafka = createKafka(config, logger);
-    dataSource = createDataSource(config);
-    await dataSource.initialize();
-    await migrate(dataSource);
-    pool = pgPoolOf(dataSource);
-    await provisionTopics(kafka, loadTopicCatalog());
-    const codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
+    const stack = await connectTestStack(logger);
+    ({ kafka, dataSource, pool } = stack);
+    const codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
     await publisher.warmUp();
     relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
@@ -70,15 +57,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     await dataSource?.destroy();
   });
 
-  const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await check();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+
 
   const publish = async (...events: object[]) => {
     const outcome = await publisher.publish(events, TEST_CLIENT);
@@ -86,10 +65,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   };
 
   it('backfills a new recipient from the patient store, fans out new items with feed numbers, and removes the patient on revocation', async () => {
-    let fnr = '';
-    do fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
-    while ((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1 UNION SELECT 1 FROM access_patient WHERE patient_key = $1', [patientKey(secret, fnr)])).rowCount);
-    const key = patientKey(secret, fnr);
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
     const held = async () =>
       (await pool.query<{ item_key: string; seq: string }>('SELECT item_key, seq FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 ORDER BY seq', [HOME_CARE, key])).rows;

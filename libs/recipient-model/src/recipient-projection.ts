@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
 import { ACCESS_CHANGES_TOPIC } from '@backbone/access-model';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
-import type { DeadLetter, IncomingMessage, ProjectionHandler } from '@backbone/projection';
+import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
 import { CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
 
 export const RECIPIENT_PROJECTION = 'recipient-model.v1';
@@ -32,7 +32,15 @@ interface Pair {
   item: StoredItem;
 }
 
-const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${patientKey}\u0000${itemKey}`;
+const itemKeyOf = (patientKey: string, itemKey: string) => `${patientKey}\u0000${itemKey}`;
+const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${itemKeyOf(patientKey, itemKey)}`;
+
+/** Adds a value to the list under a key. */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
 
 function accessFromJson(json: Record<string, unknown>): DataItem {
   return {
@@ -63,18 +71,13 @@ export class RecipientProjection implements ProjectionHandler {
     const items = new Map<string, ItemRow>();
     const changes: Array<{ patientKey: string; recipientKey: string; change: string }> = [];
     for (const message of messages) {
+      const read = await decodeOrDeadLetter(message, (value) => this.codec.decodeNamed(value));
+      if ('deadLetter' in read) {
+        deadLetters.push(read.deadLetter);
+        continue;
+      }
+      const decoded = read.value;
       const eventId = message.headers.eventId;
-      if (!message.value) {
-        deadLetters.push({ message, reason: 'EMPTY_VALUE', detail: 'the record has no value', eventId });
-        continue;
-      }
-      let decoded: { name: string; value: unknown };
-      try {
-        decoded = await this.codec.decodeNamed(message.value);
-      } catch (error) {
-        deadLetters.push({ message, reason: 'UNDECODABLE', detail: (error as Error).message, eventId });
-        continue;
-      }
       if (decoded.name === DERIVED_RECORDS.AccessChanged) {
         const change = decoded.value as { patientKey: string; recipient: { recipientKey: string }; change: string };
         changes.push({ patientKey: change.patientKey, recipientKey: change.recipient.recipientKey, change: change.change });
@@ -89,7 +92,7 @@ export class RecipientProjection implements ProjectionHandler {
       const patientKey = event.envelope.patientKey;
       // Within a chunk (one partition, offset order) the last version of an item wins.
       for (const item of clinicalItemsOf(type, event as never)) {
-        items.set(`${patientKey}\u0000${item.itemKey}`, { patientKey, item, eventId: event.envelope.eventId, message, content: JSON.stringify(event) });
+        items.set(itemKeyOf(patientKey, item.itemKey), { patientKey, item, eventId: event.envelope.eventId, message, content: JSON.stringify(event) });
       }
     }
 
@@ -109,7 +112,7 @@ export class RecipientProjection implements ProjectionHandler {
     const removeAll: Array<{ recipientKey: string; patientKey: string }> = [];
     const holders = await this.holdersOf(tx, written);
     for (const item of written) {
-      const recipients = new Set([...(audience.get(item.patientKey) ?? []), ...(holders.get(`${item.patientKey}\u0000${item.itemKey}`) ?? [])]);
+      const recipients = new Set([...(audience.get(item.patientKey) ?? []), ...(holders.get(itemKeyOf(item.patientKey, item.itemKey)) ?? [])]);
       for (const recipientKey of recipients) pairs.set(pairKey(recipientKey, item.patientKey, item.itemKey), { recipientKey, item });
     }
     const backfills = changes.filter((c) => c.change !== 'REVOKED');
@@ -172,7 +175,7 @@ export class RecipientProjection implements ProjectionHandler {
   private async audienceOf(tx: PoolClient, patients: string[]): Promise<Map<string, string[]>> {
     const { rows } = await tx.query<{ patient_key: string; recipient_key: string }>('SELECT patient_key, recipient_key FROM access_audience WHERE patient_key = ANY($1::text[])', [patients]);
     const audience = new Map<string, string[]>();
-    for (const r of rows) (audience.get(r.patient_key) ?? audience.set(r.patient_key, []).get(r.patient_key)!).push(r.recipient_key);
+    for (const r of rows) push(audience, r.patient_key, r.recipient_key);
     return audience;
   }
 
@@ -185,7 +188,7 @@ export class RecipientProjection implements ProjectionHandler {
       [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
     );
     const holders = new Map<string, string[]>();
-    for (const r of rows) (holders.get(`${r.patient_key}\u0000${r.item_key}`) ?? holders.set(`${r.patient_key}\u0000${r.item_key}`, []).get(`${r.patient_key}\u0000${r.item_key}`)!).push(r.recipient_key);
+    for (const r of rows) push(holders, itemKeyOf(r.patient_key, r.item_key), r.recipient_key);
     return holders;
   }
 
@@ -195,9 +198,7 @@ export class RecipientProjection implements ProjectionHandler {
       [patients],
     );
     const stored = new Map<string, StoredItem[]>();
-    for (const r of rows) {
-      (stored.get(r.patient_key) ?? stored.set(r.patient_key, []).get(r.patient_key)!).push({ patientKey: r.patient_key, itemKey: r.item_key, eventId: r.event_id, status: r.status, access: accessFromJson(r.access) });
-    }
+    for (const r of rows) push(stored, r.patient_key, { patientKey: r.patient_key, itemKey: r.item_key, eventId: r.event_id, status: r.status, access: accessFromJson(r.access) });
     return stored;
   }
 

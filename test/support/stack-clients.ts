@@ -1,0 +1,83 @@
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { loadConfig, stackEnv, type StackConfig } from '@backbone/config';
+import { loadTopicCatalog, patientKey, provisionTopics, syntheticFnr } from '@backbone/contracts';
+import { createKafka } from '@backbone/messaging';
+import { createDataSource, migrate, pgPoolOf } from '@backbone/persistence';
+import type { Logger } from 'pino';
+
+export interface TestStack {
+  config: StackConfig;
+  kafka: Kafka;
+  dataSource: DataSource;
+  pool: Pool;
+}
+
+/** The real stack for an integration test: Kafka, the test database migrated, the catalog's topics. */
+export async function connectTestStack(logger: Logger): Promise<TestStack> {
+  const config = loadConfig(stackEnv);
+  const kafka = createKafka(config, logger);
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  await migrate(dataSource);
+  await provisionTopics(kafka, loadTopicCatalog());
+  return { config, kafka, dataSource, pool: pgPoolOf(dataSource) };
+}
+
+/** Polls `check` until it returns a value; a timeout says what was awaited (and `why()`, if given). */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, options: { timeoutMs?: number; why?: () => Promise<string> } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.why ? `; ${await options.why()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export type PartitionOffsets = Array<{ partition: number; offset: string }>;
+
+/** Where each partition of a topic ends now. */
+export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOffsets> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Points a consumer group that has never run at the given offsets of a topic (it must have no members). */
+export async function startGroupAt(kafka: Kafka, groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId, topic, partitions: offsets });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A consumer group that starts where these topics end now: a test never waits on the topics' history. */
+export async function startGroupAtEnds(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
+  for (const topic of topics) await startGroupAt(kafka, groupId, topic, await topicEnd(kafka, topic));
+}
+
+/**
+ * A synthetic patient none of the given tables has seen (synthetic numbers are a finite set, and
+ * earlier runs and benchmarks leave rows behind). A table that does not exist yet has seen no one.
+ */
+export async function unseenPatient(pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> }, secret: string, tables: string[]): Promise<{ fnr: string; key: string }> {
+  for (;;) {
+    const fnr = syntheticFnr(Math.floor(Math.random() * 1_400_000));
+    const key = patientKey(secret, fnr);
+    let seen = false;
+    for (const table of tables) {
+      const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE patient_key = $1`, [key]).catch(() => ({ rowCount: 0 }));
+      seen ||= Boolean(rowCount);
+    }
+    if (!seen) return { fnr, key };
+  }
+}
