@@ -44,6 +44,18 @@ describe('ops-cli against the real stack', () => {
     }
   });
 
+  it.each([
+    [['access', 'explain', '--hpr', '9144897', '--org', '958935420', '--category', 'DHO'], /name the patient with --patient-key or --patient/],
+    [['access', 'explain', '--patient-key', 'k', '--category', 'DHO'], /name the health worker with --hpr and --org/],
+    [['access', 'explain', '--patient-key', 'k', '--hpr', '1', '--org', '2', '--category', 'DHO', '--at', 'yesterday'], /--at: not an ISO-8601 time: yesterday/],
+    [['access', 'explain', '--patient-key', 'k', '--hpr', '1', '--org', '2', '--category', 'X-RAYS'], /--category.*X-RAYS.*is invalid/],
+    [['access', 'dead-letters', '--limit', 'ten'], /--limit: a whole number of at least 1, not ten/],
+  ])('refuses bad input to %j with exit 1 and the option named', async (args, message) => {
+    const failure = await opsCli(...args).then(() => undefined, (error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect(failure!.stderr).toMatch(message);
+  });
+
   it('sends a canary through the pipeline', async () => {
     const { stdout } = await opsCli('canary');
     expect(stdout).toMatch(/read it back from backbone\.ops\.canary\.v1\[0\]@\d+, stored in ops_canary/);

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable } from '@backbone/access-control';
 import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { EVENT_TOPICS, EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
@@ -95,4 +95,26 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     await eventually(async () => ((await held()).length === 0 ? true : undefined), 'the revocation');
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
   }, 90_000);
+
+  it('dead-letters a record it cannot read, with the reason, and goes on projecting', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    const topic = EVENT_TOPICS.DhoMeasurementRecorded;
+    const sent = await producer.send({ topic, acks: -1, messages: [{ key: 'garbage', value: 'not an Avro record' }, { key: 'garbage', value: null }] });
+    await producer.disconnect();
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1']);
+    await publish({ ...exampleEvent(schemas, 'DhoMeasurementRecorded', { patientFnr: fnr }), observationId: randomUUID() });
+    await eventually(async () => ((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount ? true : undefined), 'the next item');
+    const rows = await eventually(async () => {
+      const { rows: found } = await pool.query<{ reason: string; offset: string }>(
+        'SELECT reason, "offset" FROM dead_letter WHERE projection = $1 AND topic = $2 AND partition = $3 ORDER BY "offset"',
+        [`${RECIPIENT_PROJECTION}.test-${run}`, topic, sent[0].partition],
+      );
+      return found.length >= 2 ? found : undefined;
+    }, 'the dead letters');
+    expect(rows).toEqual([
+      { reason: 'UNDECODABLE', offset: sent[0].baseOffset },
+      { reason: 'EMPTY_VALUE', offset: String(BigInt(sent[0].baseOffset!) + 1n) },
+    ]);
+  }, 60_000);
 });

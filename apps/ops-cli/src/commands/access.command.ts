@@ -116,13 +116,15 @@ export function accessCommands(program: Command): void {
     .option('--projection <name>', 'only this projection (e.g. access-model.v1)')
     .option('--limit <n>', 'at most this many', '20')
     .action(async (options: { projection?: string; limit: string }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: a whole number of at least 1, not ${options.limit}`);
       const { dataSource } = stackClients();
       await dataSource.initialize();
       try {
         const rows: Array<Record<string, unknown>> = await dataSource.query(
           `SELECT created_at, projection, topic, partition, "offset", event_type, event_id, reason, attempts, detail
              FROM dead_letter WHERE $1::text IS NULL OR projection = $1 ORDER BY id DESC LIMIT $2`,
-          [options.projection ?? null, Number(options.limit)],
+          [options.projection ?? null, limit],
         );
         if (rows.length === 0) console.log('no dead letters');
         for (const r of rows) {
