@@ -38,12 +38,22 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 
 export type PartitionOffsets = Array<{ partition: number; offset: string }>;
 
-/** Where each partition of a topic ends now. */
+/**
+ * Where each partition of a topic ends now. Right after a fresh broker creates a topic it may still
+ * answer "not the leader" for a moment; that error is retriable, so it is retried.
+ */
 export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOffsets> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 40) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
