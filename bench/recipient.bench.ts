@@ -7,17 +7,17 @@
 // INSERT ... ON CONFLICT into a table shaped like the patient store. Goal: >= 30,000 events/s.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { loadConfig, stackEnv } from '@backbone/config';
-import { EVENT_TOPICS, EventCodec, exampleEvent, loadTopicCatalog, patientKey, provisionTopics, SchemaSet, syntheticFnr, type EventTypeName } from '@backbone/contracts';
+import { EventCodec, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
 import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
 import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS } from '@backbone/recipient-model';
 import { AvroSerde } from '@backbone/serde';
+import { CLINICAL_MIX as MIX, eventEncoder, patientKeySecret, sendByTopic, syntheticPatients, type OutgoingRecord } from './support/clinical-load';
 import { cpuAccount, pidsOf } from './support/cpu';
 import { startGroupAt, startGroupAtEnds, topicEnd, type PartitionOffsets } from '../test/support/stack-clients';
 import { endOffsets, startGroupAt as startGovernanceGroupAt } from './support/governance-load';
@@ -29,13 +29,6 @@ const EVENTS = Number(process.env.BENCH_CLINICAL_EVENTS ?? 200_000);
 const PATIENTS = Math.max(100, Math.floor(EVENTS / 20));
 const DATABASE = 'backbone_bench_recipient';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const MIX: Array<[EventTypeName, (e: Record<string, unknown>) => void]> = [
-  ['DhoMeasurementRecorded', (e) => (e.observationId = randomUUID())],
-  ['DhoMeasurementRecorded', (e) => (e.observationId = randomUUID())],
-  ['LabResultReported', (e) => (e.reportId = `LAB-${randomUUID()}`)],
-  ['DocumentPublished', (e) => ((e.document as { uniqueId: string }).uniqueId = `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}`)],
-  ['MedicationListUpdated', () => undefined],
-];
 
 async function main(): Promise<void> {
   execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
@@ -45,20 +38,10 @@ async function main(): Promise<void> {
   await provisionTopics(kafka, loadTopicCatalog());
   const schemas = SchemaSet.load();
   const codec = new EventCodec(schemas, new AvroSerde(config.SCHEMA_REGISTRY_URL));
-  const secret = readFileSync(join(ROOT, '.stack', 'secrets', 'patient-key-secret'), 'utf8');
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const first = Math.floor(Math.random() * 1_000_000);
-  const patients = Array.from({ length: PATIENTS }, (_, n) => {
-    const fnr = syntheticFnr(first + n);
-    return { fnr, key: patientKey(secret, fnr) };
-  });
-  const encode = async (type: EventTypeName, fnr: string, key: string, change: (e: Record<string, unknown>) => void) => {
-    const event = exampleEvent(schemas, type, { patientFnr: fnr }) as Record<string, unknown> & { envelope: Record<string, unknown> };
-    change(event);
-    event.envelope.patientKey = key;
-    return { topic: EVENT_TOPICS[type], message: { key, value: await codec.encode(type, event as never), headers: { eventId: event.envelope.eventId as string, eventType: type } } };
-  };
+  const patients = syntheticPatients(patientKeySecret(), PATIENTS);
+  const encode = eventEncoder(schemas, codec);
 
   // Governance first: half of the patients get home care (which sees DHO and the medication list).
   const governanceStart = await endOffsets();
@@ -80,11 +63,9 @@ async function main(): Promise<void> {
   const start = new Map<string, PartitionOffsets>();
   for (const topic of clinicalTopics) start.set(topic, await topicEnd(kafka, topic));
   const rows: string[] = [];
-  let batch: Array<{ topic: string; message: { key: string; value: Buffer; headers: Record<string, string> } }> = [];
+  let batch: OutgoingRecord[] = [];
   const flush = async () => {
-    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string> }>>();
-    for (const b of batch) (byTopic.get(b.topic) ?? byTopic.set(b.topic, []).get(b.topic)!).push(b.message);
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await sendByTopic(producer, batch);
     batch = [];
   };
   for (let i = 0; i < EVENTS; i += 1) {

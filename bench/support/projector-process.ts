@@ -17,8 +17,8 @@ export async function freshDatabase(name: string): Promise<string> {
   return `postgres://postgres@127.0.0.1:5432/${name}`;
 }
 
-/** A built projector app as its own process, as deployed (deploy/node-args). */
-export function startProjectorApp(app: 'access-projector' | 'recipient-projector', databaseUrl: string, port: number, env: Record<string, string>): ChildProcess {
+/** A built projector app (or the outbox relay that publishes what a projector enqueues) as its own process, as deployed (deploy/node-args). */
+export function startProjectorApp(app: 'access-projector' | 'recipient-projector' | 'outbox-relay', databaseUrl: string, port: number, env: Record<string, string>): ChildProcess {
   // Plus any flags given for a measurement, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = [...readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/), ...(process.env.BENCH_APP_NODE_ARGS?.split(' ') ?? [])].filter(Boolean);
   return spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', app, 'main.js')], {

@@ -91,3 +91,61 @@ export async function unseenPatient(pool: { query(text: string, values: unknown[
     if (!seen) return { fnr, key };
   }
 }
+
+/** One record read back from a topic. */
+export interface TopicRecord {
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * The records of a topic between two offsets of each partition (`from` inclusive, `to` exclusive),
+ * each partition's in offset order, each record once (a rebalance or re-fetch may deliver one twice).
+ * For checks that fold what a projector consumed independently of it.
+ */
+export async function readRecords(kafka: Kafka, topic: string, ranges: Array<{ partition: number; from: string; to: string }>, timeoutMs = 300_000): Promise<Map<number, TopicRecord[]>> {
+  const wanted = ranges.filter((r) => BigInt(r.to) > BigInt(r.from));
+  const byPartition = new Map<number, Map<bigint, TopicRecord>>(wanted.map((r) => [r.partition, new Map()]));
+  if (wanted.length === 0) return new Map();
+  const end = new Map(wanted.map((r) => [r.partition, BigInt(r.to)]));
+  const remaining = new Set(wanted.map((r) => r.partition));
+  const groupId = `read-records-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  try {
+    await admin.setOffsets({ groupId, topic, partitions: wanted.map((r) => ({ partition: r.partition, offset: r.from })) });
+    await consumer.connect();
+    await consumer.subscribe({ topic });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${topic}: timed out reading partitions ${[...remaining].join(', ')}`)), timeoutMs);
+      void consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            const to = end.get(partition);
+            if (to === undefined) return;
+            const offset = BigInt(message.offset);
+            if (offset < to) {
+              const headers: Record<string, string | undefined> = {};
+              for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
+              byPartition.get(partition)!.set(offset, { partition, offset, key: message.key, value: message.value, headers });
+            }
+            if (offset >= to - 1n && remaining.delete(partition) && remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+  return new Map([...byPartition].map(([partition, records]) => [partition, [...records.values()].sort((a, b) => (a.offset < b.offset ? -1 : 1))]));
+}

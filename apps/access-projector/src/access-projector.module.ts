@@ -49,6 +49,7 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
       ],
       providers: [
         { provide: PROJECTOR_CONFIG, useValue: config },
+        { provide: EventCodec, useFactory: (serde: AvroSerde) => new EventCodec(SchemaSet.load(), serde), inject: [AvroSerde] },
         {
           provide: ProjectionCounters,
           useFactory: (registry: Registry) => new ProjectionCounters(registry),
@@ -56,17 +57,17 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
         },
         {
           provide: AccessTimeSweep,
-          useFactory: (dataSource: DataSource, serde: AvroSerde) =>
-            new AccessTimeSweep(pgPoolOf(dataSource), new EventCodec(SchemaSet.load(), serde), loadPolicyTable(config.ACCESS_POLICY_FILE)),
-          inject: [DataSource, AvroSerde],
+          useFactory: (dataSource: DataSource, codec: EventCodec) => new AccessTimeSweep(pgPoolOf(dataSource), codec, loadPolicyTable(config.ACCESS_POLICY_FILE)),
+          inject: [DataSource, EventCodec],
         },
         {
           provide: ProjectionConsumer,
-          useFactory: (dataSource: DataSource, kafka: Kafka, serde: AvroSerde, counters: ProjectionCounters) =>
+          useFactory: (dataSource: DataSource, kafka: Kafka, codec: EventCodec, counters: ProjectionCounters) =>
             new ProjectionConsumer(
               pgPoolOf(dataSource),
               kafka,
-              new AccessProjection(new EventCodec(SchemaSet.load(), serde), loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              new AccessProjection(codec, loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              codec,
               logger,
               {
                 projection: ACCESS_PROJECTION,
@@ -79,7 +80,7 @@ export class AccessProjectorModule implements OnApplicationBootstrap, OnApplicat
               },
               counters,
             ),
-          inject: [DataSource, KAFKA, AvroSerde, ProjectionCounters],
+          inject: [DataSource, KAFKA, EventCodec, ProjectionCounters],
         },
       ],
     };

@@ -44,14 +44,16 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
       ],
       providers: [
         { provide: PROJECTOR_CONFIG, useValue: config },
+        { provide: EventCodec, useFactory: (serde: AvroSerde) => new EventCodec(SchemaSet.load(), serde), inject: [AvroSerde] },
         { provide: ProjectionCounters, useFactory: (registry: Registry) => new ProjectionCounters(registry), inject: [METRICS_REGISTRY] },
         {
           provide: ProjectionConsumer,
-          useFactory: (dataSource: DataSource, kafka: Kafka, serde: AvroSerde, counters: ProjectionCounters) =>
+          useFactory: (dataSource: DataSource, kafka: Kafka, codec: EventCodec, counters: ProjectionCounters) =>
             new ProjectionConsumer(
               pgPoolOf(dataSource),
               kafka,
-              new RecipientProjection(new EventCodec(SchemaSet.load(), serde), loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              new RecipientProjection(codec, loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              codec,
               logger,
               {
                 projection: RECIPIENT_PROJECTION,
@@ -64,7 +66,7 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
               },
               counters,
             ),
-          inject: [DataSource, KAFKA, AvroSerde, ProjectionCounters],
+          inject: [DataSource, KAFKA, EventCodec, ProjectionCounters],
         },
       ],
     };

@@ -50,7 +50,7 @@ describe('access projection (real Kafka, registry and PostgreSQL)', () => {
 
   const startProjector = async (groupId: string) => {
     await startGroupAt(kafka, groupId, GOVERNANCE_TOPIC, startOffsets);
-    const consumer = new ProjectionConsumer(pool, kafka, new AccessProjection(codec, table), logger, {
+    const consumer = new ProjectionConsumer(pool, kafka, new AccessProjection(codec, table), codec, logger, {
       projection,
       groupId,
       topics: [GOVERNANCE_TOPIC],

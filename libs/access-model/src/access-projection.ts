@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
   applyGovernanceEvent,
@@ -19,6 +18,7 @@ import {
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventEnvelope, loadTopicCatalog, topicFor } from '@backbone/contracts';
 import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
 import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
+import { deterministicUuid } from '@backbone/platform';
 
 export const ACCESS_PROJECTION = 'access-model.v1';
 export const GOVERNANCE_TOPIC = EVENT_TOPICS.CareRelationshipStarted;
@@ -175,13 +175,4 @@ export async function accessChangedMessages(codec: EventCodec, applied: readonly
     }
   }
   return messages;
-}
-
-/** A UUID (version 8, RFC 9562 "custom") from a name: the same name always gives the same id. */
-export function deterministicUuid(name: string): string {
-  const hash = createHash('sha256').update(name).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x80;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -12,7 +12,8 @@ import {
 } from '@backbone/access-control';
 import type { EventCodec } from '@backbone/contracts';
 import { enqueueOutboxMessages } from '@backbone/publisher';
-import { ACCESS_MODEL_WRITE_LOCK, accessChangedMessages, deterministicUuid, storeAudiences, type AppliedChange } from './access-projection';
+import { deterministicUuid } from '@backbone/platform';
+import { ACCESS_MODEL_WRITE_LOCK, accessChangedMessages, storeAudiences, type AppliedChange } from './access-projection';
 
 interface AudienceRow {
   patient_key: string;

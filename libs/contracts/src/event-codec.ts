@@ -12,6 +12,7 @@ const MAGIC_BYTE = 0;
  */
 export const DERIVED_RECORDS = {
   AccessChanged: 'no.oslo.backbone.access.AccessChanged',
+  DeadLetter: 'no.oslo.backbone.ops.DeadLetter',
 } as const;
 export type DerivedRecordName = keyof typeof DERIVED_RECORDS;
 

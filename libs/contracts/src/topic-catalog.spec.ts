@@ -7,7 +7,7 @@ describe('topic catalog (schemas/topics.yaml)', () => {
 
   it('puts every event type in exactly one topic, and names only event types that exist', () => {
     const listed = catalog.topics.flatMap((t) => t.eventTypes).sort();
-    expect(listed).toEqual(schemas.eventTypes().concat('no.oslo.backbone.ops.PipelineCanary', 'no.oslo.backbone.access.AccessChanged').sort());
+    expect(listed).toEqual(schemas.eventTypes().concat('no.oslo.backbone.ops.PipelineCanary', 'no.oslo.backbone.access.AccessChanged', 'no.oslo.backbone.ops.DeadLetter').sort());
   });
 
   it('keys every patient topic by the pseudonymous patient key, never by an identity number', () => {

@@ -1,3 +1,4 @@
 export * from './http-app';
 export * from './problem';
 export * from './retry';
+export * from './deterministic-uuid';

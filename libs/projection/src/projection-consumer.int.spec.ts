@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { EventCodec, SchemaSet } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
+import { AvroSerde } from '@backbone/serde';
 import { connectTestStack } from '../../../test/support/stack-clients';
 import { ProjectionConsumer, type ProjectionHandler } from './projection-consumer';
 
@@ -19,6 +21,7 @@ describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
   let kafka: Kafka;
   let dataSource: DataSource;
   let pool: Pool;
+  let codec: EventCodec;
   let calls = new Map<string, number>();
 
   // Applies "n" by inserting it; "poison" throws every time; "bad" is refused as bad input.
@@ -37,7 +40,7 @@ describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
   };
 
   const consumerFor = (groupId: string) =>
-    new ProjectionConsumer(pool, kafka, handler, logger, { projection, groupId, topics: [topic], chunkSize: 10, maxAttempts: 3, maxBackoffMs: 500 });
+    new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics: [topic], chunkSize: 10, maxAttempts: 3, maxBackoffMs: 500 });
 
   const waitForPosition = async (offset: number) => {
     const deadline = Date.now() + 20_000;
@@ -57,7 +60,9 @@ describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
-    ({ kafka, dataSource, pool } = await connectTestStack(logger));
+    const stack = await connectTestStack(logger);
+    ({ kafka, dataSource, pool } = stack);
+    codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     await pool.query('CREATE TABLE IF NOT EXISTS projection_test_rows (run text NOT NULL, value text NOT NULL)');
     const admin = kafka.admin();
     await admin.connect();

@@ -1,6 +1,12 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import { DERIVED_RECORDS, loadTopicCatalog, topicFor, type EventCodec } from '@backbone/contracts';
+import { deterministicUuid } from '@backbone/platform';
+import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
+
+/** Where every projection's dead letters are published (besides the dead_letter table operators query). */
+export const DEAD_LETTER_TOPIC = topicFor(loadTopicCatalog(), DERIVED_RECORDS.DeadLetter).name;
 
 /** One Kafka record as a projection sees it. */
 export interface IncomingMessage {
@@ -75,6 +81,7 @@ export class ProjectionConsumer {
     private readonly pool: Pool,
     private readonly kafka: Kafka,
     private readonly handler: ProjectionHandler,
+    private readonly codec: Pick<EventCodec, 'encodeDerived'>,
     private readonly logger: Logger,
     private readonly settings: ProjectionSettings,
     private readonly metrics?: ProjectionMetrics,
@@ -222,13 +229,14 @@ export class ProjectionConsumer {
         `${this.settings.projection}: dead letter`,
       );
     }
-    await tx.query(
+    const { rows: recorded } = await tx.query<{ topic: string; partition: number; offset: string }>(
       `INSERT INTO dead_letter (projection, topic, partition, "offset", event_id, event_type, reason, detail, attempts, payload)
        SELECT $1, d.topic, d.partition, d.off, d.event_id, d.event_type, d.reason, d.detail, $2, d.payload
          FROM ROWS FROM (unnest($3::text[]), unnest($4::int[]), unnest($5::bigint[]), unnest($6::text[]), unnest($7::text[]),
                          unnest($8::text[]), unnest($9::text[]), unnest($10::bytea[]))
               AS d(topic, partition, off, event_id, event_type, reason, detail, payload)
-       ON CONFLICT (projection, topic, partition, "offset") DO NOTHING`,
+       ON CONFLICT (projection, topic, partition, "offset") DO NOTHING
+       RETURNING topic, partition, "offset"`,
       [
         this.settings.projection,
         attempts,
@@ -242,6 +250,32 @@ export class ProjectionConsumer {
         deadLetters.map((d) => d.message.value),
       ],
     );
+    // The same transaction publishes them (through the outbox) on the dead-letter topic.
+    const fresh = new Set(recorded.map((r) => `${r.topic}|${r.partition}|${r.offset}`));
+    const now = new Date();
+    const messages: OutboxMessage[] = [];
+    for (const d of deadLetters.filter((d) => fresh.has(`${d.message.topic}|${d.message.partition}|${d.message.offset}`))) {
+      const deadLetterId = deterministicUuid(`${this.settings.projection}|${d.message.topic}|${d.message.partition}|${d.message.offset}`);
+      const value = await this.codec.encodeDerived('DeadLetter', {
+        deadLetterId,
+        projection: this.settings.projection,
+        originalTopic: d.message.topic,
+        originalPartition: d.message.partition,
+        originalOffset: Number(d.message.offset),
+        originalKey: d.message.key,
+        originalValue: d.message.value,
+        eventId: d.eventId ?? null,
+        eventType: d.eventType ?? null,
+        reason: d.reason,
+        detail: d.detail,
+        attempts,
+        deadLetteredAt: now,
+      });
+      // Keyed like the original so one patient's dead letters stay in order.
+      const key = d.message.key?.toString() ?? `${d.message.topic}-${d.message.partition}`;
+      messages.push({ eventId: deadLetterId, eventType: 'DeadLetter', topic: DEAD_LETTER_TOPIC, key, value });
+    }
+    await enqueueOutboxMessages(tx, messages);
   }
 }
 

@@ -4,9 +4,9 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable } from '@backbone/access-control';
 import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { EVENT_TOPICS, EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { DERIVED_RECORDS, EVENT_TOPICS, EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
-import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
+import { DEAD_LETTER_TOPIC, ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
 import { connectTestStack, eventually, startGroupAtEnds, unseenPatient } from '../../../test/support/stack-clients';
@@ -28,13 +28,14 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   let pool: Pool;
   let publisher: EventPublisher;
   let relay: OutboxRelay;
+  let codec: EventCodec;
   const consumers: ProjectionConsumer[] = [];
 
   /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
   const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler) => {
     const groupId = `${projection}-${randomUUID()}`;
     await startGroupAtEnds(kafka, groupId, topics);
-    const consumer = new ProjectionConsumer(pool, kafka, handler, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
+    const consumer = new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
     await consumer.start();
     consumers.push(consumer);
   };
@@ -42,7 +43,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   beforeAll(async () => {
     const stack = await connectTestStack(logger);
     ({ kafka, dataSource, pool } = stack);
-    const codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
+    codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
     await publisher.warmUp();
     relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
@@ -96,7 +97,9 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
   }, 90_000);
 
-  it('dead-letters a record it cannot read, with the reason, and goes on projecting', async () => {
+  it('dead-letters a record it cannot read, with the reason, on the dead-letter topic too, and goes on projecting', async () => {
+    const deadLetterGroup = `dead-letters-${run}`;
+    await startGroupAtEnds(kafka, deadLetterGroup, [DEAD_LETTER_TOPIC]);
     const producer = kafka.producer();
     await producer.connect();
     const topic = EVENT_TOPICS.DhoMeasurementRecorded;
@@ -115,6 +118,23 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect(rows).toEqual([
       { reason: 'UNDECODABLE', offset: sent[0].baseOffset },
       { reason: 'EMPTY_VALUE', offset: String(BigInt(sent[0].baseOffset!) + 1n) },
+    ]);
+
+    // The same dead letters on the topic, with the original's place, bytes, reason and attempts.
+    const published: Array<Record<string, unknown>> = [];
+    const consumer = kafka.consumer({ groupId: deadLetterGroup });
+    await consumer.connect();
+    await consumer.subscribe({ topic: DEAD_LETTER_TOPIC });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const { name, value } = await codec.decodeNamed(message.value!);
+        if (name === DERIVED_RECORDS.DeadLetter && (value as { projection: string }).projection === `${RECIPIENT_PROJECTION}.test-${run}`) published.push(value as Record<string, unknown>);
+      },
+    });
+    await eventually(async () => (published.length >= 2 ? true : undefined), 'the dead letters on the topic').finally(() => consumer.disconnect());
+    expect(published.map(({ originalTopic, originalPartition, originalOffset, originalKey, originalValue, reason, attempts }) => ({ originalTopic, originalPartition, originalOffset, originalKey, originalValue, reason, attempts }))).toEqual([
+      { originalTopic: topic, originalPartition: sent[0].partition, originalOffset: Number(sent[0].baseOffset), originalKey: Buffer.from('garbage'), originalValue: Buffer.from('not an Avro record'), reason: 'UNDECODABLE', attempts: 1 },
+      { originalTopic: topic, originalPartition: sent[0].partition, originalOffset: Number(sent[0].baseOffset) + 1, originalKey: Buffer.from('garbage'), originalValue: null, reason: 'EMPTY_VALUE', attempts: 1 },
     ]);
   }, 60_000);
 });

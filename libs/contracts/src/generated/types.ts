@@ -905,6 +905,36 @@ export const EMERGENCY_REVIEW_STATUS_SYMBOLS: readonly EmergencyReviewStatus[] =
 export type SperringScope = 'ALL' | 'CATEGORY' | 'DOCUMENT' | 'ORGANISATION' | 'TIME_WINDOW';
 export const SPERRING_SCOPE_SYMBOLS: readonly SperringScope[] = ['ALL', 'CATEGORY', 'DOCUMENT', 'ORGANISATION', 'TIME_WINDOW'];
 
+/** A record a projection could not apply after its bounded retries (undecodable, invalid, or failing every attempt), with where it came from and why. The projection goes on past it; operators fix the cause and replay the original from here or from its topic and offset. Published through the outbox in the same transaction that moves the projection past the record, so a dead letter is never lost and never published twice from two positions. */
+export interface DeadLetter {
+  /** Deterministic: the same projection, topic, partition and offset always give the same id, so a consumer can drop a duplicate. */
+  deadLetterId: string;
+  /** The projection and version that refused the record, e.g. recipient-model.v1. */
+  projection: string;
+  /** The topic the record was read from. */
+  originalTopic: string;
+  /** Its partition. */
+  originalPartition: number;
+  /** Its offset in that partition. */
+  originalOffset: number;
+  /** The record's key as it was (the pseudonymous patient key on clinical topics). */
+  originalKey: null | Buffer;
+  /** The record's value byte for byte (Confluent wire format if it was readable at all), for a replay once the cause is fixed. */
+  originalValue: null | Buffer;
+  /** The eventId header of the record, when it had one. */
+  eventId: null | string;
+  /** The event type, when the record could be read that far. */
+  eventType: null | string;
+  /** A stable reason code, e.g. UNDECODABLE, EMPTY_VALUE, UNKNOWN_EVENT_TYPE, PROJECTION_FAILED, or a governance rule's code. */
+  reason: string;
+  /** The error in words, naming the field and the rule where there is one. */
+  detail: string;
+  /** How many times the projection tried the record before giving up (1 for bad input that no retry can fix). */
+  attempts: number;
+  /** When the projection gave up. */
+  deadLetteredAt: Date;
+}
+
 /** A synthetic event sent through the whole pipeline (registry, Kafka, consumer, PostgreSQL) to prove it works end to end. Carries no patient data. */
 export interface PipelineCanary {
   /** Unique id of this canary; the row written for it in ops_canary has the same id. */
