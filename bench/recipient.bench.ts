@@ -15,7 +15,7 @@ import { loadConfig, stackEnv } from '@backbone/config';
 import { EventCodec, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
 import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
-import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS } from '@backbone/recipient-model';
+import { RECIPIENT_TOPICS, recipientModelTables } from '@backbone/recipient-model';
 import { AvroSerde } from '@backbone/serde';
 import { CLINICAL_MIX as MIX, eventEncoder, patientKeySecret, sendByTopic, syntheticPatients, type OutgoingRecord } from './support/clinical-load';
 import { cpuAccount, pidsOf } from './support/cpu';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   let cpu: (() => Record<string, number>) | undefined;
   const deadline = Date.now() + 900_000;
   for (;;) {
-    const done = await projectedSince(db, RECIPIENT_PROJECTION, start);
+    const done = await projectedSince(db, recipientModelTables(1).projection, start);
     if (!began && done > 0) {
       began = { at: performance.now(), done };
       cpu = cpuAccount({ recipient_projector: () => (app.pid ? [app.pid] : []), postgres: () => pidsOf('postgres') });

@@ -6,6 +6,7 @@ import { canaryCommands } from './commands/canary.command';
 import { contractCommands } from './commands/contracts.command';
 import { databaseCommands } from './commands/database.command';
 import { outboxCommands } from './commands/outbox.command';
+import { projectionCommands } from './commands/projections.command';
 
 /** Operations on the backbone from the command line. Every command reads the same environment as the apps. */
 const program = new Command('ops-cli').description('Operate the Oslo data-sharing backbone');
@@ -14,6 +15,7 @@ canaryCommands(program);
 contractCommands(program);
 outboxCommands(program);
 accessCommands(program);
+projectionCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`ops-cli: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);

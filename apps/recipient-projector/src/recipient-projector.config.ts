@@ -4,8 +4,13 @@ import { z } from 'zod';
 export const recipientProjectorEnv = stackEnv.extend(httpEnv(3003).shape).extend({
   /** The versioned policy table (default: deploy/access-policy.yaml). */
   ACCESS_POLICY_FILE: z.string().min(1).optional(),
-  /** Kafka consumer group of this projection. A new version of the projection gets a new group. */
-  RECIPIENT_PROJECTOR_GROUP_ID: z.string().min(1).default('recipient-projector.recipient-model.v1'),
+  /**
+   * Which version of the recipient model this instance builds and keeps (its tables, positions and
+   * consumer group). A rebuild runs a second projector with the next version; see README, "Rebuilding".
+   */
+  RECIPIENT_MODEL_VERSION: z.coerce.number().int().min(1).default(1),
+  /** Kafka consumer group (default: recipient-projector.recipient-model.v<version>). */
+  RECIPIENT_PROJECTOR_GROUP_ID: z.string().min(1).optional(),
   /** Messages applied per PostgreSQL transaction. */
   RECIPIENT_PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Failures of one event before it is dead-lettered (bad data); an unreachable database is retried without limit. */

@@ -9,8 +9,8 @@ import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
-import { ProjectionConsumer, ProjectionCounters } from '@backbone/projection';
-import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS, RecipientProjection } from '@backbone/recipient-model';
+import { ProjectionConsumer, ProjectionCounters, registerProjectionVersion } from '@backbone/projection';
+import { createRecipientModelTables, RECIPIENT_MODEL, RECIPIENT_TOPICS, RecipientProjection, recipientModelTables } from '@backbone/recipient-model';
 import { AvroSerde, SerdeModule } from '@backbone/serde';
 import type { RecipientProjectorConfig } from './recipient-projector.config';
 
@@ -27,6 +27,7 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
   constructor(
     private readonly consumer: ProjectionConsumer,
     @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly dataSource: DataSource,
     @Inject(PROJECTOR_CONFIG) private readonly config: RecipientProjectorConfig,
   ) {}
 
@@ -52,12 +53,12 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
             new ProjectionConsumer(
               pgPoolOf(dataSource),
               kafka,
-              new RecipientProjection(codec, loadPolicyTable(config.ACCESS_POLICY_FILE)),
+              new RecipientProjection(codec, loadPolicyTable(config.ACCESS_POLICY_FILE), recipientModelTables(config.RECIPIENT_MODEL_VERSION)),
               codec,
               logger,
               {
-                projection: RECIPIENT_PROJECTION,
-                groupId: config.RECIPIENT_PROJECTOR_GROUP_ID,
+                projection: recipientModelTables(config.RECIPIENT_MODEL_VERSION).projection,
+                groupId: config.RECIPIENT_PROJECTOR_GROUP_ID ?? `recipient-projector.${recipientModelTables(config.RECIPIENT_MODEL_VERSION).projection}`,
                 topics: RECIPIENT_TOPICS,
                 chunkSize: config.RECIPIENT_PROJECTOR_CHUNK_SIZE,
                 maxAttempts: config.RECIPIENT_PROJECTOR_MAX_ATTEMPTS,
@@ -78,6 +79,15 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
       'starting the recipient projection',
       async () => {
         await provisionTopics(this.kafka, loadTopicCatalog());
+        const pool = pgPoolOf(this.dataSource);
+        const tables = await createRecipientModelTables(pool, this.config.RECIPIENT_MODEL_VERSION);
+        const version = await registerProjectionVersion(pool, RECIPIENT_MODEL, tables.version);
+        if (version.state === 'retired') {
+          // Its tables may be dropped at any moment: building them again would only race the drop.
+          logger.error(`${tables.projection} is retired; not projecting into it (run the live version, or build a new one)`);
+          return;
+        }
+        logger.info(`projecting into ${tables.projection} (${version.state})`);
         await this.consumer.start();
       },
       logger,

@@ -1,4 +1,5 @@
 import type { PatientAccessFacts } from './facts';
+import type { DataItem } from './request';
 
 /*
  * A patient's facts as JSON for the access model in PostgreSQL (jsonb) and back. Instants are
@@ -14,4 +15,13 @@ export function factsToJson(facts: PatientAccessFacts): string {
 export function factsFromJson(json: string | object): PatientAccessFacts {
   const text = typeof json === 'string' ? json : JSON.stringify(json);
   return JSON.parse(text, (key, value) => (INSTANT_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value)) as PatientAccessFacts;
+}
+
+/** A data item as stored in JSON (a read model's access column): the instants back to Dates. */
+export function dataItemFromJson(json: Record<string, unknown>): DataItem {
+  return {
+    ...(json as unknown as DataItem),
+    occurredAt: new Date(json.occurredAt as string),
+    releaseToCitizenAt: json.releaseToCitizenAt ? new Date(json.releaseToCitizenAt as string) : undefined,
+  };
 }

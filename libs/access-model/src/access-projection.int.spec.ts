@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { defaultPolicyTable, type DataItem, type HealthWorkerRequester } from '@backbone/access-control';
+import { defaultPolicyTable, type DataItem } from '@backbone/access-control';
 import { EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { ProjectionConsumer } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
+import { HOME_CARE, homeNurse } from '../../../test/support/test-requesters';
 import { connectTestStack, eventually as waitFor, startGroupAt, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
 import { probeTopics } from '../../../test/support/topic-probe';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
@@ -15,19 +16,6 @@ import { ACCESS_CHANGES_TOPIC, ACCESS_PROJECTION, AccessProjection, GOVERNANCE_T
 import { AccessModelReader } from './access-model-reader';
 import { AccessTimeSweep } from './access-time-sweep';
 
-// The example home-care relationship (schemas/examples/valid/CareRelationshipStarted.json): Oslo
-// kommune, home care of Bydel Gamle Oslo, service 8663 KP01, valid 2026-11-02 to 2027-05-02.
-const HOME_CARE = { legalEntity: '958935420', pointOfCare: '934567897' };
-const homeNurse = (at: Date): HealthWorkerRequester => ({
-  kind: 'health-worker',
-  hprNumber: '9144897',
-  ...HOME_CARE,
-  purposeOfUse: 'TREAT',
-  healthcareService: { system: 'urn:oid:2.16.578.1.12.4.1.1.8663', code: 'KP01' },
-  decisionRef: 'VEDTAK-2026-11-0142',
-  attestedAt: at,
-  securityLevel: 4,
-});
 const measurement = (at: Date): DataItem => ({ itemId: 'measurement-1', category: 'DHO', custodian: HOME_CARE.pointOfCare, confidentiality: 'N', occurredAt: at });
 
 describe('access projection (real Kafka, registry and PostgreSQL)', () => {

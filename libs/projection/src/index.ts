@@ -1,2 +1,3 @@
 export * from './projection-consumer';
 export * from './projection-counters';
+export * from './projection-versions';

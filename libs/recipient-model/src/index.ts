@@ -1,2 +1,4 @@
 export * from './clinical-item';
 export * from './recipient-projection';
+export * from './recipient-model-tables';
+export * from './recipient-model-reader';

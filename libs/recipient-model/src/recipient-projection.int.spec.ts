@@ -3,15 +3,20 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable } from '@backbone/access-control';
-import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { ACCESS_PROJECTION, AccessModelReader, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { DERIVED_RECORDS, EVENT_TOPICS, EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
-import { DEAD_LETTER_TOPIC, ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
+import { DEAD_LETTER_TOPIC, liveProjectionVersion, ProjectionConsumer, registerProjectionVersion, switchLiveProjectionVersion, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
-import { connectTestStack, eventually, startGroupAtEnds, unseenPatient } from '../../../test/support/stack-clients';
+import { connectTestStack, eventually, startGroupAt, startGroupAtEnds, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
+import { homeNurse } from '../../../test/support/test-requesters';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
-import { RECIPIENT_PROJECTION, RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
+import { RecipientModelReader } from './recipient-model-reader';
+import { createRecipientModelTables, dropRecipientModelTables, recipientModelTables } from './recipient-model-tables';
+import { RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
+
+const RECIPIENT_PROJECTION = recipientModelTables(1).projection;
 
 // The example home-care relationship: Oslo kommune, home care of Bydel Gamle Oslo (8663 KP01),
 // which the policy table lets see home measurements, the medication list and critical info.
@@ -29,15 +34,21 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   let publisher: EventPublisher;
   let relay: OutboxRelay;
   let codec: EventCodec;
+  let access: AccessModelReader;
+  let recipientConsumer: ProjectionConsumer;
+  /** Where the recipient topics ended when this run began: a rebuild replays from here. */
+  const runStart = new Map<string, PartitionOffsets>();
   const consumers: ProjectionConsumer[] = [];
 
   /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
-  const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler) => {
+  const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler, startAt?: Map<string, PartitionOffsets>) => {
     const groupId = `${projection}-${randomUUID()}`;
-    await startGroupAtEnds(kafka, groupId, topics);
+    if (startAt) for (const [topic, offsets] of startAt) await startGroupAt(kafka, groupId, topic, offsets);
+    else await startGroupAtEnds(kafka, groupId, topics);
     const consumer = new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
     await consumer.start();
     consumers.push(consumer);
+    return consumer;
   };
 
   beforeAll(async () => {
@@ -49,7 +60,9 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
     relay.start();
     await startConsumer(`${ACCESS_PROJECTION}.test-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
-    await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+    for (const topic of RECIPIENT_TOPICS) runStart.set(topic, await topicEnd(kafka, topic));
+    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table), runStart);
+    access = new AccessModelReader(pool, table);
   }, 60_000);
 
   afterAll(async () => {
@@ -137,4 +150,73 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       { originalTopic: topic, originalPartition: sent[0].partition, originalOffset: Number(sent[0].baseOffset) + 1, originalKey: Buffer.from('garbage'), originalValue: null, reason: 'EMPTY_VALUE', attempts: 1 },
     ]);
   }, 60_000);
+  it('re-checks at query time: a relationship that ended hides the items at once, before the projector removes them', async () => {
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
+    const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
+    const reader = new RecipientModelReader(pool, access);
+    const relationshipId = randomUUID();
+    const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    await publish(event('CareRelationshipStarted', { relationshipId }), measurement);
+    const seen = await eventually(async () => {
+      const { items } = await reader.itemsFor(homeNurse(new Date()), key);
+      return items.length > 0 ? items : undefined;
+    }, 'the measurement in the nurse\'s view');
+    expect(seen.map((i) => [i.itemKey, i.decision.effect])).toEqual([[`dho:${measurement.observationId}`, 'PERMIT']]);
+    expect(JSON.parse(seen[0].content).observationId).toBe(measurement.observationId);
+
+    // The recipient projector is stopped: only the access model learns that the relationship ended.
+    await recipientConsumer.stop();
+    await publish(event('CareRelationshipEnded', { relationshipId, endedAt: new Date(Date.now() - 1_000).toISOString() }));
+    const hidden = await eventually(async () => {
+      const read = await reader.itemsFor(homeNurse(new Date()), key);
+      return read.items.length === 0 ? read : undefined;
+    }, 'the item hidden by the query-time check');
+    expect(hidden.denied).toBe(1);
+    expect((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(1);
+
+    // Back up, the projector cleans up after.
+    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+    await eventually(async () => ((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1', [key])).rowCount === 0 ? true : undefined), 'the clean-up');
+  }, 90_000);
+
+  it('rebuilds a new version beside the live one from the same records and switches readers to it', async () => {
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
+    const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
+    const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    await publish(event('CareRelationshipStarted', { relationshipId: randomUUID() }), measurement, event('MedicationListUpdated'));
+    const reader = (name: string) => new RecipientModelReader(pool, access, name);
+    // A read model name of this run's own, whose version 1 is the tables the running projector fills.
+    const name = `recipient-model-test-${run}`;
+    await registerProjectionVersion(pool, name, 1);
+    const live = await eventually(async () => {
+      const { items } = await reader(name).itemsFor(homeNurse(new Date()), key);
+      return items.length === 2 ? items : undefined;
+    }, 'version 1 holding both items');
+
+    // Version N+1 is built beside it by a second projector from the same records, then switched to.
+    const version = 1_000 + Math.floor(Math.random() * 1_000_000);
+    const tables = await createRecipientModelTables(pool, version);
+    let rebuild: ProjectionConsumer | undefined;
+    try {
+      expect(await registerProjectionVersion(pool, name, version)).toMatchObject({ state: 'building' });
+      rebuild = await startConsumer(tables.projection, RECIPIENT_TOPICS, new RecipientProjection(codec, table, tables), runStart);
+      const rebuilt = await eventually(async () => {
+        const { rows } = await pool.query<{ item_key: string; event_id: string }>(`SELECT item_key, event_id FROM ${tables.recipientItem} WHERE patient_key = $1 ORDER BY item_key`, [key]);
+        return rows.length === 2 ? rows : undefined;
+      }, 'the rebuilt version holding both items');
+      expect(rebuilt).toEqual([...live].sort((a, b) => a.itemKey.localeCompare(b.itemKey)).map((i) => ({ item_key: i.itemKey, event_id: i.eventId })));
+
+      expect(await switchLiveProjectionVersion(pool, name, version)).toEqual({ from: 1, to: version });
+      expect(await liveProjectionVersion(pool, name)).toBe(version);
+      // Readers follow at their next request: a row only the new version has shows they read it.
+      await pool.query(`UPDATE ${tables.patientItem} SET status = 'rebuilt' WHERE patient_key = $1`, [key]);
+      const { items } = await reader(name).itemsFor(homeNurse(new Date()), key);
+      expect(items.map((i) => i.status)).toEqual(['rebuilt', 'rebuilt']);
+      await expect(switchLiveProjectionVersion(pool, name, 1)).rejects.toThrow(/retired/);
+    } finally {
+      await rebuild?.stop();
+      await dropRecipientModelTables(pool, version);
+      await pool.query('DELETE FROM projection_version WHERE name = $1', [name]);
+    }
+  }, 120_000);
 });

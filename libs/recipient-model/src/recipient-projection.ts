@@ -1,11 +1,11 @@
 import type { PoolClient } from 'pg';
-import { factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
+import { dataItemFromJson, factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
 import { ACCESS_CHANGES_TOPIC } from '@backbone/access-model';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
 import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
 import { CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
+import { RECIPIENT_MODEL_FIRST_VERSION, recipientModelTables, type RecipientModelTables } from './recipient-model-tables';
 
-export const RECIPIENT_PROJECTION = 'recipient-model.v1';
 export const RECIPIENT_TOPICS = [...new Set(CLINICAL_EVENT_TYPES.map((type) => EVENT_TOPICS[type])), ACCESS_CHANGES_TOPIC];
 
 const CLINICAL_BY_FULL_NAME = new Map<string, ClinicalEventType>(CLINICAL_EVENT_TYPES.map((type) => [EVENT_TYPES[type], type]));
@@ -42,14 +42,6 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function accessFromJson(json: Record<string, unknown>): DataItem {
-  return {
-    ...(json as unknown as DataItem),
-    occurredAt: new Date(json.occurredAt as string),
-    releaseToCitizenAt: json.releaseToCitizenAt ? new Date(json.releaseToCitizenAt as string) : undefined,
-  };
-}
-
 /**
  * The recipient projector's work on one chunk, inside the transaction that also moves the
  * consumer position: clinical events update the patient store (the latest version of each item,
@@ -63,6 +55,8 @@ export class RecipientProjection implements ProjectionHandler {
   constructor(
     private readonly codec: EventCodec,
     private readonly table: PolicyTable,
+    /** Which version's tables this instance writes (a rebuild writes the next version's). */
+    private readonly tables: RecipientModelTables = recipientModelTables(RECIPIENT_MODEL_FIRST_VERSION),
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -137,7 +131,7 @@ export class RecipientProjection implements ProjectionHandler {
   private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
     if (rows.length === 0) return [];
     const { rows: written } = await tx.query<{ patient_key: string; item_key: string; event_id: string; status: string; access: Record<string, unknown> }>(
-      `INSERT INTO patient_item_v1 AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
+      `INSERT INTO ${this.tables.patientItem} AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
        SELECT r.patient_key, r.item_key, r.event_type, r.status, r.category, r.access, r.data_ref, r.event_id, r.topic, r.partition, r.off, r.content
          FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
                          jsonb_array_elements($6::jsonb), unnest($7::text[]), unnest($8::uuid[]), unnest($9::text[]), unnest($10::int[]),
@@ -164,7 +158,7 @@ export class RecipientProjection implements ProjectionHandler {
         `[${rows.map((r) => r.content).join(',')}]`,
       ],
     );
-    return written.map((w) => ({ patientKey: w.patient_key, itemKey: w.item_key, eventId: w.event_id, status: w.status, access: accessFromJson(w.access) }));
+    return written.map((w) => ({ patientKey: w.patient_key, itemKey: w.item_key, eventId: w.event_id, status: w.status, access: dataItemFromJson(w.access) }));
   }
 
   private async factsOf(tx: PoolClient, patients: string[]): Promise<Map<string, PatientAccessFacts>> {
@@ -183,7 +177,7 @@ export class RecipientProjection implements ProjectionHandler {
   private async holdersOf(tx: PoolClient, items: StoredItem[]): Promise<Map<string, string[]>> {
     if (items.length === 0) return new Map();
     const { rows } = await tx.query<{ patient_key: string; item_key: string; recipient_key: string }>(
-      `SELECT r.patient_key, r.item_key, r.recipient_key FROM recipient_item_v1 r
+      `SELECT r.patient_key, r.item_key, r.recipient_key FROM ${this.tables.recipientItem} r
          JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key`,
       [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
     );
@@ -194,11 +188,11 @@ export class RecipientProjection implements ProjectionHandler {
 
   private async storedItemsOf(tx: PoolClient, patients: string[]): Promise<Map<string, StoredItem[]>> {
     const { rows } = await tx.query<{ patient_key: string; item_key: string; event_id: string; status: string; access: Record<string, unknown> }>(
-      'SELECT patient_key, item_key, event_id, status, access FROM patient_item_v1 WHERE patient_key = ANY($1::text[])',
+      `SELECT patient_key, item_key, event_id, status, access FROM ${this.tables.patientItem} WHERE patient_key = ANY($1::text[])`,
       [patients],
     );
     const stored = new Map<string, StoredItem[]>();
-    for (const r of rows) push(stored, r.patient_key, { patientKey: r.patient_key, itemKey: r.item_key, eventId: r.event_id, status: r.status, access: accessFromJson(r.access) });
+    for (const r of rows) push(stored, r.patient_key, { patientKey: r.patient_key, itemKey: r.item_key, eventId: r.event_id, status: r.status, access: dataItemFromJson(r.access) });
     return stored;
   }
 
@@ -209,14 +203,14 @@ export class RecipientProjection implements ProjectionHandler {
   private async writeRecipientRows(tx: PoolClient, decided: Array<Pair & { hold: boolean }>, removeAll: Array<{ recipientKey: string; patientKey: string }>): Promise<void> {
     if (removeAll.length > 0) {
       await tx.query(
-        `DELETE FROM recipient_item_v1 r USING ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS x(recipient_key, patient_key)
+        `DELETE FROM ${this.tables.recipientItem} r USING ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS x(recipient_key, patient_key)
           WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key`,
         [removeAll.map((r) => r.recipientKey), removeAll.map((r) => r.patientKey)],
       );
     }
     if (decided.length === 0) return;
     const { rows: existing } = await tx.query<{ recipient_key: string; patient_key: string; item_key: string; event_id: string; status: string }>(
-      `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.status FROM recipient_item_v1 r
+      `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.status FROM ${this.tables.recipientItem} r
          JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
            ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
       [decided.map((d) => d.recipientKey), decided.map((d) => d.item.patientKey), decided.map((d) => d.item.itemKey)],
@@ -229,7 +223,7 @@ export class RecipientProjection implements ProjectionHandler {
     const removals = decided.filter((d) => !d.hold && held.has(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey)));
     if (removals.length > 0) {
       await tx.query(
-        `DELETE FROM recipient_item_v1 r USING ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
+        `DELETE FROM ${this.tables.recipientItem} r USING ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
           WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
         [removals.map((d) => d.recipientKey), removals.map((d) => d.item.patientKey), removals.map((d) => d.item.itemKey)],
       );
@@ -239,7 +233,7 @@ export class RecipientProjection implements ProjectionHandler {
     const counts = new Map<string, number>();
     for (const u of upserts) counts.set(u.recipientKey, (counts.get(u.recipientKey) ?? 0) + 1);
     const { rows: ranges } = await tx.query<{ recipient_key: string; last_seq: string }>(
-      `INSERT INTO recipient_seq_v1 AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
+      `INSERT INTO ${this.tables.recipientSeq} AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
        ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq RETURNING s.recipient_key, s.last_seq`,
       [[...counts.keys()], [...counts.values()]],
     );
@@ -250,7 +244,7 @@ export class RecipientProjection implements ProjectionHandler {
       return seq.toString();
     });
     await tx.query(
-      `INSERT INTO recipient_item_v1 AS r (recipient_key, patient_key, item_key, seq, event_id, category, status)
+      `INSERT INTO ${this.tables.recipientItem} AS r (recipient_key, patient_key, item_key, seq, event_id, category, status)
        SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::uuid[]), unnest($6::text[]), unnest($7::text[]))
        ON CONFLICT (recipient_key, patient_key, item_key) DO UPDATE
          SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, updated_at = now()`,
