@@ -6,14 +6,11 @@
 //   2. single-event latency at a fixed 500 events/s (open loop: latency counts from the planned
 //      send time, so a stall is not hidden by sending less).
 import { execFileSync, spawn } from 'node:child_process';
-import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { stringify } from 'yaml';
-import { DevIssuer } from '@backbone/auth';
-import { EVENT_TYPES, EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
+import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
+import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitIngestReady } from './support/ingest-process';
 import { median, percentile, writeResults } from './support/results';
 
 const ROOT = join(__dirname, '..');
@@ -34,52 +31,18 @@ async function main(): Promise<void> {
   execFileSync('npx', ['nest', 'build', 'ingest-api'], { cwd: ROOT, stdio: 'inherit' });
   execFileSync('npx', ['nest', 'build', 'outbox-relay'], { cwd: ROOT, stdio: 'inherit' });
 
-  const publishersFile = join(ROOT, '.stack', 'bench-publishers.yaml');
-  writeFileSync(
-    publishersFile,
-    stringify({
-      clients: [
-        {
-          clientId: 'bench-loader',
-          name: 'benchmark load generator',
-          custodians: ['993467049', '958935420', '923456783', '934567897', '994598759', '982791952'],
-          eventTypes: Object.keys(EVENT_TYPES).filter((t) => t !== 'DataAccessed'),
-        },
-      ],
-    }),
-  );
-  // The services run with the flags they are deployed with (deploy/node-args), plus any given here
-  // (for example --cpu-prof) through BENCH_APP_NODE_ARGS and BENCH_RELAY_NODE_ARGS.
-  const deployedArgs = readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/).filter(Boolean);
-  const argsFrom = (variable: string) => [...deployedArgs, ...(process.env[variable]?.split(' ').filter(Boolean) ?? [])];
-  const nodeArgs = argsFrom('BENCH_APP_NODE_ARGS');
-  const app = spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', 'ingest-api', 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', process.env.BENCH_APP_LOGS ? 'inherit' : 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      DATABASE_URL,
-      PUBLISHERS_FILE: publishersFile,
-      PATIENT_KEY_SECRET: readFileSync(join(ROOT, '.stack', 'secrets', 'patient-key-secret'), 'utf8'),
-      ALLOW_SYNTHETIC_IDENTIFIERS: 'true',
-      OUTBOX_MAX_BACKLOG: '5000000',
-      INGEST_BODY_LIMIT_BYTES: String(16 * 1024 * 1024),
-      LOG_LEVEL: 'warn',
-    },
-  });
+  const app = startIngestApp(DATABASE_URL, PORT);
   // The relay is its own process, as deployed: it drains the outbox to Kafka.
-  const relay = spawn('node', [...argsFrom('BENCH_RELAY_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
+  const relay = spawn('node', [...nodeArgsWith('BENCH_RELAY_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(PORT + 1), DATABASE_URL, LOG_LEVEL: 'warn' },
   });
   const db = new Client({ connectionString: DATABASE_URL });
   try {
-    await waitReady();
+    await waitIngestReady(PORT);
     await db.connect();
-    const issuer = await DevIssuer.loadOrCreate();
-    const token = await issuer.sign({ subject: 'bench', clientId: 'bench-loader', audience: 'backbone-ingest', scope: 'backbone:publish', expiresInSeconds: 7200 });
+    const token = await benchToken();
     const schemas = SchemaSet.load();
     const patients = Array.from({ length: 5_000 }, (_, n) => syntheticFnr(100_000 + n));
     let counter = 0;
@@ -87,22 +50,7 @@ async function main(): Promise<void> {
       counter += 1;
       return exampleEvent(schemas, TYPES[counter % TYPES.length], { patientFnr: patients[counter % patients.length] });
     };
-    // Everything goes through node:http with keep-alive and bodies encoded before the clock
-    // starts: the lightest client on hand, since the load generator shares the two cores.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const post = (path: string, body: string | Buffer) =>
-      new Promise<void>((resolve, reject) => {
-        const req = http.request(
-          { host: '127.0.0.1', port: PORT, path, method: 'POST', agent, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Content-Length': Buffer.byteLength(body) } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`${path}: HTTP ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
-          },
-        );
-        req.on('error', (error) => reject(new Error(`${path}: ${error.message} (body ${Buffer.byteLength(body)} bytes)`)));
-        req.end(body);
-      });
+    const post = ingestClient(PORT, token);
 
     // Warm-up: JIT, connection pools, schema ids, producer connection.
     const batchBody = () => Buffer.from(JSON.stringify({ events: Array.from({ length: BATCH }, nextEvent) }));
@@ -196,16 +144,6 @@ function serverLatencyBuckets(metrics: string): Record<string, number> {
     if (match) buckets[`le_${match[1]}s`] = Number(match[2]);
   }
   return buckets;
-}
-
-async function waitReady(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`${BASE}/health/ready`).then((r) => r.ok).catch(() => false);
-    if (ok) return;
-    await sleep(250);
-  }
-  throw new Error('ingest-api did not become ready');
 }
 
 /** Resolves when every accepted event has been acknowledged by Kafka (the outbox is empty). */

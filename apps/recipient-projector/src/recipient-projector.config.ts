@@ -11,6 +11,8 @@ export const recipientProjectorEnv = stackEnv.extend(httpEnv(3003).shape).extend
   RECIPIENT_MODEL_VERSION: z.coerce.number().int().min(1).default(1),
   /** Kafka consumer group (default: recipient-projector.recipient-model.v<version>). */
   RECIPIENT_PROJECTOR_GROUP_ID: z.string().min(1).optional(),
+  /** Partitions applied at the same time, each in its own transaction (overlaps decoding with PostgreSQL's work). */
+  RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(16).default(3),
   /** Messages applied per PostgreSQL transaction. */
   RECIPIENT_PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Failures of one event before it is dead-lettered (bad data); an unreachable database is retried without limit. */

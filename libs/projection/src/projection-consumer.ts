@@ -49,6 +49,11 @@ export interface ProjectionSettings {
   maxBackoffMs: number;
   /** Kafka group session timeout: how long a crashed member holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
+  /**
+   * Partitions applied at the same time, each in its own transaction (default 1). More overlaps
+   * this process's decoding with PostgreSQL's work; the handler must then order its own locks.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface ProjectionMetrics {
@@ -103,6 +108,7 @@ export class ProjectionConsumer {
     await consumer.connect();
     for (const topic of this.settings.topics) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
+      partitionsConsumedConcurrently: this.settings.partitionsConcurrently ?? 1,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.eachBatch(payload),

@@ -229,9 +229,10 @@ export class RecipientProjection implements ProjectionHandler {
       );
     }
     if (upserts.length === 0) return;
-    // Sequence numbers: one counter row per recipient, moved once per chunk by the rows it gains.
+    // Sequence numbers: one counter row per recipient, moved once per chunk by the rows it gains,
+    // in key order (chunks of other partitions, applied concurrently, lock the same rows).
     const counts = new Map<string, number>();
-    for (const u of upserts) counts.set(u.recipientKey, (counts.get(u.recipientKey) ?? 0) + 1);
+    for (const u of [...upserts].sort((a, b) => (a.recipientKey < b.recipientKey ? -1 : a.recipientKey > b.recipientKey ? 1 : 0))) counts.set(u.recipientKey, (counts.get(u.recipientKey) ?? 0) + 1);
     const { rows: ranges } = await tx.query<{ recipient_key: string; last_seq: string }>(
       `INSERT INTO ${this.tables.recipientSeq} AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
        ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq RETURNING s.recipient_key, s.last_seq`,

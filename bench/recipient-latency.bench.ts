@@ -1,0 +1,275 @@
+// Latency benchmarks of the read models through the whole pipeline on the real stack: the built
+// ingest-api, outbox-relay, access-projector and recipient-projector as their own processes, a
+// fresh database, consumer groups starting at the topics' ends. Two commands:
+//   npm run bench:recipient-latency  From the ingest API's acknowledgement (HTTP 202) to the item
+//                                    being visible in the recipient's read model, at a steady
+//                                    1,000 events/s (open loop). Goal: p99 <= 250 ms.
+//   npm run bench:revocation         From a CareRelationshipEnded or DataBlocked being acknowledged
+//                                    to the query path (RecipientModelReader, which re-checks with
+//                                    the engine) no longer showing the patient's data, with the
+//                                    same 1,000 events/s of clinical load running. Goal: p99 <= 250 ms.
+// Visibility is observed by polling every 5 ms (the recipient's feed by sequence number, or the
+// query path for one patient), so figures carry up to ~5 ms of polling granularity.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Pool } from 'pg';
+import { defaultPolicyTable, recipientKeyOf } from '@backbone/access-control';
+import { AccessModelReader, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { exampleEvent, loadTopicCatalog, provisionTopics, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { createKafka } from '@backbone/messaging';
+import { createLogger } from '@backbone/observability';
+import { RECIPIENT_TOPICS, RecipientModelReader, recipientModelTables } from '@backbone/recipient-model';
+import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
+import { benchToken, ingestClient, startIngestApp, waitIngestReady } from './support/ingest-process';
+import { freshDatabase, startAccessProjector, startProjectorApp } from './support/projector-process';
+import { median, percentile, writeResults } from './support/results';
+import { startGroupAtEnds } from '../test/support/stack-clients';
+import { HOME_CARE, homeNurse } from '../test/support/test-requesters';
+
+const ROOT = join(__dirname, '..');
+const MODE = process.argv[2];
+const RATE = Number(process.env.BENCH_RATE ?? 1_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 2_000);
+const REVOCATIONS_PER_SECOND = 10;
+const DATABASE = 'backbone_bench_pipeline';
+const PORT = 3980;
+const HOME_CARE_KEY = recipientKeyOf(HOME_CARE);
+const TABLES = recipientModelTables(1);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+interface Pipeline {
+  db: Client;
+  pool: Pool;
+  post: (path: string, body: string | Buffer) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+async function startPipeline(): Promise<Pipeline> {
+  execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
+  for (const app of ['ingest-api', 'outbox-relay', 'access-projector', 'recipient-projector']) execFileSync('npx', ['nest', 'build', app], { cwd: ROOT, stdio: 'inherit' });
+  const kafka = createKafka(loadConfig(stackEnv), createLogger('latency-bench', 'warn'));
+  await provisionTopics(kafka, loadTopicCatalog());
+  const databaseUrl = await freshDatabase(DATABASE);
+  // New groups at the topics' ends: the projectors see this run's events, not the topics' history.
+  const accessGroup = `access-latency-${randomUUID()}`;
+  const recipientGroup = `recipient-latency-${randomUUID()}`;
+  await startGroupAtEnds(kafka, accessGroup, [GOVERNANCE_TOPIC]);
+  await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS);
+  const apps: ChildProcess[] = [startIngestApp(databaseUrl, PORT)];
+  await waitIngestReady(PORT); // migrates the fresh database before the others start
+  apps.push(
+    startProjectorApp('outbox-relay', databaseUrl, PORT + 1, {}),
+    startAccessProjector(databaseUrl, accessGroup, PORT + 2),
+    startProjectorApp('recipient-projector', databaseUrl, PORT + 3, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup }),
+  );
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  const post = ingestClient(PORT, await benchToken());
+  return {
+    db,
+    pool,
+    post,
+    stop: async () => {
+      for (const app of apps) app.kill('SIGTERM');
+      await db.end().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Sends `count` bodies at `rate` per second on a fixed schedule (open loop: a stall delays the
+ * acknowledgements, not the sending) and reports each acknowledgement.
+ */
+async function steady(post: Pipeline['post'], rate: number, count: number, body: (i: number) => { path: string; body: string }, acknowledged: (i: number, at: number) => void): Promise<void> {
+  const t0 = performance.now() + 100;
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const planned = t0 + (i * 1000) / rate;
+      const wait = planned - performance.now();
+      if (wait > 0) await sleep(wait);
+      const request = body(i);
+      await post(request.path, request.body);
+      acknowledged(i, performance.now());
+    }),
+  );
+}
+
+/** Care relationships for every patient (home care), through the ingest API; resolves when home care holds them all. */
+async function homeCareFor(pipeline: Pipeline, schemas: SchemaSet, patients: SyntheticPatient[]): Promise<Map<string, string>> {
+  const relationships = new Map<string, string>();
+  for (let i = 0; i < patients.length; i += 500) {
+    const events = patients.slice(i, i + 500).map(({ fnr, key }) => {
+      const relationshipId = randomUUID();
+      relationships.set(key, relationshipId);
+      return { ...exampleEvent(schemas, 'CareRelationshipStarted', { patientFnr: fnr }), relationshipId };
+    });
+    await pipeline.post('/events/batch', JSON.stringify({ events }));
+  }
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { rows } = await pipeline.db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_audience WHERE recipient_key = $1', [HOME_CARE_KEY]);
+    if (rows[0].n >= patients.length) return relationships;
+    if (Date.now() > deadline) throw new Error(`home care reached only ${rows[0].n} of ${patients.length} patients in 2 minutes`);
+    await sleep(200);
+  }
+}
+
+/** The clinical load: 3/5 home measurements and 1/5 medication lists (home care sees both), 1/5 lab results (it does not). */
+function clinicalBody(schemas: SchemaSet, patients: SyntheticPatient[]) {
+  const types: EventTypeName[] = ['DhoMeasurementRecorded', 'DhoMeasurementRecorded', 'MedicationListUpdated', 'DhoMeasurementRecorded', 'LabResultReported'];
+  return (i: number) => {
+    const type = types[i % types.length];
+    const event = exampleEvent(schemas, type, { patientFnr: patients[i % patients.length].fnr }) as Record<string, unknown> & { envelope: { eventId: string } };
+    if (type === 'DhoMeasurementRecorded') event.observationId = randomUUID();
+    if (type === 'LabResultReported') event.reportId = `LAB-${randomUUID()}`;
+    return { type, eventId: event.envelope.eventId, body: JSON.stringify(event), visibleToHomeCare: type !== 'LabResultReported' };
+  };
+}
+
+async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: SyntheticPatient[]): Promise<void> {
+  await homeCareFor(pipeline, schemas, patients);
+  const next = clinicalBody(schemas, patients);
+  const warmUp = Array.from({ length: RATE * 3 }, (_, i) => next(i));
+  await steady(pipeline.post, RATE, warmUp.length, (i) => ({ path: '/events', body: warmUp[i].body }), () => undefined);
+  await sleep(2_000);
+
+  const load = Array.from({ length: RATE * SECONDS }, (_, i) => next(i));
+  const ackedAt = new Map<string, number>();
+  const visibleAt = new Map<string, number>();
+  let lastSeq = (await pipeline.db.query<{ s: string | null }>(`SELECT max(seq)::text AS s FROM ${TABLES.recipientItem} WHERE recipient_key = $1`, [HOME_CARE_KEY])).rows[0].s ?? '0';
+  let polling = true;
+  // The recipient's feed, polled by sequence number: each row that appears is an item that became visible.
+  const poller = (async () => {
+    while (polling) {
+      const { rows } = await pipeline.db.query<{ seq: string; event_id: string }>(
+        `SELECT seq::text AS seq, event_id FROM ${TABLES.recipientItem} WHERE recipient_key = $1 AND seq > $2 ORDER BY seq`,
+        [HOME_CARE_KEY, lastSeq],
+      );
+      const now = performance.now();
+      for (const row of rows) if (!visibleAt.has(row.event_id)) visibleAt.set(row.event_id, now);
+      if (rows.length > 0) lastSeq = rows[rows.length - 1].seq;
+      await sleep(5);
+    }
+  })();
+  await steady(pipeline.post, RATE, load.length, (i) => ({ path: '/events', body: load[i].body }), (i, at) => ackedAt.set(load[i].eventId, at));
+  const expected = load.filter((e) => e.visibleToHomeCare);
+  const deadline = Date.now() + 30_000;
+  while (expected.some((e) => !visibleAt.has(e.eventId)) && Date.now() < deadline) await sleep(50);
+  polling = false;
+  await poller;
+
+  // A medication list replaced again before the poll saw it is superseded, not lost: it counts as missing only if its patient's list never moved on.
+  const latencies = expected.filter((e) => visibleAt.has(e.eventId)).map((e) => Math.max(0, visibleAt.get(e.eventId)! - ackedAt.get(e.eventId)!));
+  const missing = expected.filter((e) => !visibleAt.has(e.eventId));
+  const missingMeasurements = missing.filter((e) => e.type === 'DhoMeasurementRecorded').length;
+  writeResults(
+    'recipient-latency',
+    {
+      ack_to_visible_p50: { value: round1(percentile(latencies, 50)), unit: 'ms', better: 'lower' },
+      ack_to_visible_p99: { value: round1(percentile(latencies, 99)), unit: 'ms', goal: 250, better: 'lower' },
+      ack_to_visible_max: { value: round1(Math.max(...latencies)), unit: 'ms', better: 'lower' },
+      offered_rate: { value: RATE, unit: 'events/s', goal: 1_000, better: 'higher' },
+      measurements_never_visible: { value: missingMeasurements, unit: 'events', goal: 0, better: 'lower' },
+    },
+    {
+      method: `ingest-api, outbox-relay, access-projector and recipient-projector as separate processes; ${PATIENTS} patients under home care; ${RATE} events/s for ${SECONDS} s (3/5 home measurements, 1/5 medication lists, 1/5 lab results home care does not see), open loop, after 3 s of warm-up; home care's feed polled every 5 ms`,
+      events_measured: latencies.length,
+      medication_lists_superseded_before_seen: missing.length - missingMeasurements,
+    },
+  );
+  if (missingMeasurements > 0) throw new Error(`${missingMeasurements} home measurements never became visible`);
+}
+
+async function revocation(pipeline: Pipeline, schemas: SchemaSet, patients: SyntheticPatient[]): Promise<void> {
+  const relationships = await homeCareFor(pipeline, schemas, patients);
+  const revocations = SECONDS * REVOCATIONS_PER_SECOND;
+  const loaded = patients.slice(revocations);
+  const revoked = patients.slice(0, revocations);
+  if (loaded.length < 100) throw new Error(`BENCH_PATIENTS must exceed ${revocations + 100}`);
+  // Every patient to be revoked has a measurement home care can see.
+  for (let i = 0; i < revoked.length; i += 500) {
+    const events = revoked.slice(i, i + 500).map(({ fnr }) => ({ ...exampleEvent(schemas, 'DhoMeasurementRecorded', { patientFnr: fnr }), observationId: randomUUID() }));
+    await pipeline.post('/events/batch', JSON.stringify({ events }));
+  }
+  const reader = new RecipientModelReader(pipeline.pool, new AccessModelReader(pipeline.pool, defaultPolicyTable()));
+  for (const { key } of revoked) {
+    const deadline = Date.now() + 60_000;
+    while ((await reader.itemsFor(homeNurse(new Date()), key)).items.length === 0) {
+      if (Date.now() > deadline) throw new Error('a measurement did not become visible within a minute');
+      await sleep(20);
+    }
+  }
+
+  const next = clinicalBody(schemas, loaded);
+  const load = Array.from({ length: RATE * (SECONDS + 4) }, (_, i) => next(i));
+  const background = steady(pipeline.post, RATE, load.length, (i) => ({ path: '/events', body: load[i].body }), () => undefined);
+  await sleep(3_000);
+  const ended: number[] = [];
+  const blocked: number[] = [];
+  // Alternately the relationship ends, or the patient blocks the nurse (blokkering); each watched on the query path.
+  await steady(
+    async (_path, body) => {
+      const { kind, key, event } = JSON.parse(body.toString()) as { kind: 'ended' | 'blocked'; key: string; event: object };
+      await pipeline.post('/events', JSON.stringify(event));
+      const acked = performance.now();
+      for (;;) {
+        if ((await reader.itemsFor(homeNurse(new Date()), key)).items.length === 0) break;
+        await sleep(5);
+      }
+      (kind === 'ended' ? ended : blocked).push(performance.now() - acked);
+    },
+    REVOCATIONS_PER_SECOND,
+    revocations,
+    (i) => {
+      const { fnr, key } = revoked[i];
+      const event =
+        i % 2 === 0
+          ? { ...exampleEvent(schemas, 'CareRelationshipEnded', { patientFnr: fnr }), relationshipId: relationships.get(key), endedAt: new Date().toISOString() }
+          : (() => {
+              const block = exampleEvent(schemas, 'DataBlocked', { patientFnr: fnr }) as unknown as Record<string, unknown> & { blockedPractitioner: Record<string, unknown> };
+              return { ...block, blockId: randomUUID(), blockedPractitioner: { ...block.blockedPractitioner, hprNumber: homeNurse(new Date()).hprNumber, authorization: 'SP', name: 'Kari Nordmann' } };
+            })();
+      return { path: '/events', body: JSON.stringify({ kind: i % 2 === 0 ? 'ended' : 'blocked', key, event }) };
+    },
+    () => undefined,
+  );
+  await background;
+  const all = [...ended, ...blocked];
+  writeResults(
+    'revocation',
+    {
+      revocation_p50: { value: round1(percentile(all, 50)), unit: 'ms', better: 'lower' },
+      revocation_p99: { value: round1(percentile(all, 99)), unit: 'ms', goal: 250, better: 'lower' },
+      revocation_max: { value: round1(Math.max(...all)), unit: 'ms', better: 'lower' },
+      relationship_ended_median: { value: round1(median(ended)), unit: 'ms', better: 'lower' },
+      blokkering_median: { value: round1(median(blocked)), unit: 'ms', better: 'lower' },
+    },
+    {
+      method: `ingest-api, outbox-relay, access-projector and recipient-projector as separate processes; ${PATIENTS} patients under home care; ${revocations} revocations at ${REVOCATIONS_PER_SECOND}/s (alternately CareRelationshipEnded and a DataBlocked blokkering of the reading nurse) during ${RATE} clinical events/s; each timed from its 202 until the query path (RecipientModelReader: access model refresh, read model, engine decision per item) shows none of the patient's items, polled every 5 ms`,
+      revocations: all.length,
+    },
+  );
+}
+
+async function main(): Promise<void> {
+  if (MODE !== 'latency' && MODE !== 'revocation') throw new Error('usage: tsx bench/recipient-latency.bench.ts latency|revocation');
+  const pipeline = await startPipeline();
+  try {
+    const schemas = SchemaSet.load();
+    const patients = syntheticPatients(patientKeySecret(), PATIENTS);
+    await (MODE === 'latency' ? latency : revocation)(pipeline, schemas, patients);
+  } finally {
+    await pipeline.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
