@@ -19,7 +19,7 @@ import { RECIPIENT_TOPICS, recipientModelTables } from '@backbone/recipient-mode
 import { AvroSerde } from '@backbone/serde';
 import { CLINICAL_MIX as MIX, eventEncoder, patientKeySecret, sendByTopic, syntheticPatients, type OutgoingRecord } from './support/clinical-load';
 import { cpuAccount, pidsOf } from './support/cpu';
-import { startGroupAt, startGroupAtEnds, topicEnd, type PartitionOffsets } from '../test/support/stack-clients';
+import { startGroupAtEnds, startGroupAtOffsets, topicEnd, type PartitionOffsets } from '../test/support/stack-clients';
 import { endOffsets, startGroupAt as startGovernanceGroupAt } from './support/governance-load';
 import { appliedSince, freshDatabase, projectedSince, startAccessProjector, startProjectorApp } from './support/projector-process';
 import { writeResults } from './support/results';
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
 
   const recipientGroup = `recipient-bench-${randomUUID()}`;
   // Clinical topics from where the backlog starts; access changes from now (none are produced here).
-  for (const [topic, partitions] of start) await startGroupAt(kafka, recipientGroup, topic, partitions);
+  await startGroupAtOffsets(kafka, recipientGroup, start);
   await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS.filter((t) => !start.has(t)));
   const app = startProjectorApp('recipient-projector', databaseUrl, 3971, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup });
   let began: { at: number; done: number } | undefined;

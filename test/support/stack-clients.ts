@@ -61,18 +61,34 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOf
 
 /** Points a consumer group that has never run at the given offsets of a topic (it must have no members). */
 export async function startGroupAt(kafka: Kafka, groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({ groupId, topic, partitions: offsets });
-  } finally {
-    await admin.disconnect();
-  }
+  await startGroupAtOffsets(kafka, groupId, new Map([[topic, offsets]]));
 }
 
 /** A consumer group that starts where these topics end now: a test never waits on the topics' history. */
 export async function startGroupAtEnds(kafka: Kafka, groupId: string, topics: string[]): Promise<void> {
-  for (const topic of topics) await startGroupAt(kafka, groupId, topic, await topicEnd(kafka, topic));
+  const ends = new Map<string, PartitionOffsets>();
+  for (const topic of topics) ends.set(topic, await topicEnd(kafka, topic));
+  await startGroupAtOffsets(kafka, groupId, ends);
+}
+
+/**
+ * Points a consumer group that has never run at the given offsets of each topic, in one join: a
+ * paused member of the group commits them. (kafkajs's admin.setOffsets runs a consumer per topic
+ * and waits out a 5 s fetch each time; side by side they churn the group.)
+ */
+export async function startGroupAtOffsets(kafka: Kafka, groupId: string, offsets: ReadonlyMap<string, PartitionOffsets>): Promise<void> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    for (const topic of offsets.keys()) await consumer.subscribe({ topic });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    consumer.pause([...offsets.keys()].map((topic) => ({ topic })));
+    await joined;
+    await consumer.commitOffsets([...offsets].flatMap(([topic, partitions]) => partitions.map(({ partition, offset }) => ({ topic, partition, offset }))));
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /**

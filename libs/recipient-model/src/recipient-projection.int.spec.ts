@@ -9,7 +9,7 @@ import { createLogger } from '@backbone/observability';
 import { DEAD_LETTER_TOPIC, liveProjectionVersion, ProjectionConsumer, registerProjectionVersion, switchLiveProjectionVersion, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
 import { AvroSerde } from '@backbone/serde';
-import { connectTestStack, eventually, startGroupAt, startGroupAtEnds, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
+import { connectTestStack, eventually, startGroupAtEnds, startGroupAtOffsets, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
 import { homeNurse } from '../../../test/support/test-requesters';
 import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
 import { RecipientModelReader } from './recipient-model-reader';
@@ -43,7 +43,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
   const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler, startAt?: Map<string, PartitionOffsets>) => {
     const groupId = `${projection}-${randomUUID()}`;
-    if (startAt) for (const [topic, offsets] of startAt) await startGroupAt(kafka, groupId, topic, offsets);
+    if (startAt) await startGroupAtOffsets(kafka, groupId, startAt);
     else await startGroupAtEnds(kafka, groupId, topics);
     const consumer = new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
     await consumer.start();

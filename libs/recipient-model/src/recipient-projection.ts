@@ -15,7 +15,8 @@ interface ItemRow {
   item: ClinicalItem;
   eventId: string;
   message: IncomingMessage;
-  content: string;
+  /** The event as JSON (one text for all the items of an event, made only for the items stored). */
+  content: () => string;
 }
 
 interface StoredItem {
@@ -24,6 +25,8 @@ interface StoredItem {
   eventId: string;
   status: string;
   access: DataItem;
+  /** New in the patient store: no recipient can hold it yet. */
+  inserted?: boolean;
 }
 
 /** A (recipient, patient, item) whose row in the recipient's read model must be decided again. */
@@ -85,8 +88,10 @@ export class RecipientProjection implements ProjectionHandler {
       const event = decoded.value as EventsByName[ClinicalEventType];
       const patientKey = event.envelope.patientKey;
       // Within a chunk (one partition, offset order) the last version of an item wins.
+      let json: string | undefined;
+      const content = () => (json ??= JSON.stringify(event));
       for (const item of clinicalItemsOf(type, event as never)) {
-        items.set(itemKeyOf(patientKey, item.itemKey), { patientKey, item, eventId: event.envelope.eventId, message, content: JSON.stringify(event) });
+        items.set(itemKeyOf(patientKey, item.itemKey), { patientKey, item, eventId: event.envelope.eventId, message, content });
       }
     }
 
@@ -104,7 +109,7 @@ export class RecipientProjection implements ProjectionHandler {
     // held it but left the audience); every item of a patient for a recipient whose access changed.
     const pairs = new Map<string, Pair>();
     const removeAll: Array<{ recipientKey: string; patientKey: string }> = [];
-    const holders = await this.holdersOf(tx, written);
+    const holders = await this.holdersOf(tx, written.filter((item) => !item.inserted));
     for (const item of written) {
       const recipients = new Set([...(audience.get(item.patientKey) ?? []), ...(holders.get(itemKeyOf(item.patientKey, item.itemKey)) ?? [])]);
       for (const recipientKey of recipients) pairs.set(pairKey(recipientKey, item.patientKey, item.itemKey), { recipientKey, item });
@@ -130,7 +135,7 @@ export class RecipientProjection implements ProjectionHandler {
   /** Versioned upsert: a row only moves forward in its partition's offsets. Returns what was written. */
   private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
     if (rows.length === 0) return [];
-    const { rows: written } = await tx.query<{ patient_key: string; item_key: string; event_id: string; status: string; access: Record<string, unknown> }>(
+    const { rows: written } = await tx.query<{ patient_key: string; item_key: string; inserted: boolean }>(
       `INSERT INTO ${this.tables.patientItem} AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
        SELECT r.patient_key, r.item_key, r.event_type, r.status, r.category, r.access, r.data_ref, r.event_id, r.topic, r.partition, r.off, r.content
          FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
@@ -142,7 +147,7 @@ export class RecipientProjection implements ProjectionHandler {
              data_ref = excluded.data_ref, event_id = excluded.event_id, source_topic = excluded.source_topic,
              source_partition = excluded.source_partition, source_offset = excluded.source_offset, content = excluded.content, updated_at = now()
          WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic
-       RETURNING p.patient_key, p.item_key, p.event_id, p.status, p.access`,
+       RETURNING p.patient_key, p.item_key, (p.xmax = 0) AS inserted`,
       [
         rows.map((r) => r.patientKey),
         rows.map((r) => r.item.itemKey),
@@ -155,14 +160,21 @@ export class RecipientProjection implements ProjectionHandler {
         rows.map((r) => r.message.topic),
         rows.map((r) => r.message.partition),
         rows.map((r) => r.message.offset),
-        `[${rows.map((r) => r.content).join(',')}]`,
+        `[${rows.map((r) => r.content()).join(',')}]`,
       ],
     );
-    return written.map((w) => ({ patientKey: w.patient_key, itemKey: w.item_key, eventId: w.event_id, status: w.status, access: dataItemFromJson(w.access) }));
+    // What was written is what this chunk holds in memory (a row kept back by the version check is
+    // not returned); xmax = 0 marks a row this statement inserted rather than updated.
+    const byKey = new Map(rows.map((r) => [itemKeyOf(r.patientKey, r.item.itemKey), r]));
+    return written.map((w) => {
+      const row = byKey.get(itemKeyOf(w.patient_key, w.item_key))!;
+      return { patientKey: row.patientKey, itemKey: row.item.itemKey, eventId: row.eventId, status: row.item.status, access: row.item.access, inserted: w.inserted };
+    });
   }
 
   private async factsOf(tx: PoolClient, patients: string[]): Promise<Map<string, PatientAccessFacts>> {
-    const { rows } = await tx.query<{ patient_key: string; facts: object }>('SELECT patient_key, facts FROM access_patient WHERE patient_key = ANY($1::text[])', [patients]);
+    // As text: parsed once, with the facts' own reviver (not by the driver and again by it).
+    const { rows } = await tx.query<{ patient_key: string; facts: string }>('SELECT patient_key, facts::text AS facts FROM access_patient WHERE patient_key = ANY($1::text[])', [patients]);
     return new Map(rows.map((r) => [r.patient_key, factsFromJson(r.facts)]));
   }
 
@@ -209,12 +221,14 @@ export class RecipientProjection implements ProjectionHandler {
       );
     }
     if (decided.length === 0) return;
-    const { rows: existing } = await tx.query<{ recipient_key: string; patient_key: string; item_key: string; event_id: string; status: string }>(
+    // Only items that were in the patient store before this chunk can be held already.
+    const mayBeHeld = decided.filter((d) => !d.item.inserted);
+    const existing = mayBeHeld.length === 0 ? [] : (await tx.query<{ recipient_key: string; patient_key: string; item_key: string; event_id: string; status: string }>(
       `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.status FROM ${this.tables.recipientItem} r
          JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
            ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
-      [decided.map((d) => d.recipientKey), decided.map((d) => d.item.patientKey), decided.map((d) => d.item.itemKey)],
-    );
+      [mayBeHeld.map((d) => d.recipientKey), mayBeHeld.map((d) => d.item.patientKey), mayBeHeld.map((d) => d.item.itemKey)],
+    )).rows;
     const held = new Map(existing.map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
     const upserts = decided.filter((d) => {
       const current = held.get(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey));
