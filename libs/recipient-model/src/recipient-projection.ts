@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { dataItemFromJson, factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
 import { ACCESS_CHANGES_TOPIC } from '@backbone/access-model';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
@@ -38,6 +39,14 @@ interface Pair {
 const itemKeyOf = (patientKey: string, itemKey: string) => `${patientKey}\u0000${itemKey}`;
 const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${itemKeyOf(patientKey, itemKey)}`;
 
+/** Connections whose session has the staging table (it lives as long as the session). */
+const stagingCreated = new WeakSet<PoolClient>();
+
+/** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(value: string): string {
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
+}
+
 /** Adds a value to the list under a key. */
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -64,6 +73,16 @@ export class RecipientProjection implements ProjectionHandler {
   ) {}
 
   async apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
+    try {
+      return await this.applyChunk(tx, messages);
+    } catch (error) {
+      // The transaction will be rolled back, and with it a staging table it created.
+      stagingCreated.delete(tx);
+      throw error;
+    }
+  }
+
+  private async applyChunk(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
     const deadLetters: DeadLetter[] = [];
     const items = new Map<string, ItemRow>();
     const changes: Array<{ patientKey: string; recipientKey: string; change: string }> = [];
@@ -135,33 +154,45 @@ export class RecipientProjection implements ProjectionHandler {
   /** Versioned upsert: a row only moves forward in its partition's offsets. Returns what was written. */
   private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
     if (rows.length === 0) return [];
+    // COPY into a session-local staging table, then one versioned upsert from it: the content is
+    // parsed once (no array or JSON-array parameters to take apart first).
+    if (!stagingCreated.has(tx)) {
+      await tx.query(`CREATE TEMP TABLE IF NOT EXISTS patient_item_stage (
+        patient_key text, item_key text, event_type text, status text, category text, access jsonb, data_ref text,
+        event_id uuid, source_topic text, source_partition int, source_offset bigint, content json) ON COMMIT DELETE ROWS`);
+      stagingCreated.add(tx);
+    }
+    const lines = rows.map((r) =>
+      [
+        copyText(r.patientKey),
+        copyText(r.item.itemKey),
+        r.item.eventType,
+        r.item.status,
+        r.item.access.category,
+        copyText(JSON.stringify(r.item.access)),
+        r.item.dataRef === null ? '\\N' : copyText(r.item.dataRef),
+        r.eventId,
+        r.message.topic,
+        r.message.partition,
+        r.message.offset,
+        copyText(r.content()),
+      ].join('\t'),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const stream = tx.query(copyFrom('COPY patient_item_stage FROM STDIN'));
+      stream.on('finish', resolve);
+      stream.on('error', reject);
+      stream.end(`${lines.join('\n')}\n`);
+    });
     const { rows: written } = await tx.query<{ patient_key: string; item_key: string; inserted: boolean }>(
       `INSERT INTO ${this.tables.patientItem} AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
-       SELECT r.patient_key, r.item_key, r.event_type, r.status, r.category, r.access, r.data_ref, r.event_id, r.topic, r.partition, r.off, r.content
-         FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
-                         jsonb_array_elements($6::jsonb), unnest($7::text[]), unnest($8::uuid[]), unnest($9::text[]), unnest($10::int[]),
-                         unnest($11::bigint[]), json_array_elements($12::json))
-              AS r(patient_key, item_key, event_type, status, category, access, data_ref, event_id, topic, partition, off, content)
+       SELECT * FROM patient_item_stage
        ON CONFLICT (patient_key, item_key) DO UPDATE
          SET event_type = excluded.event_type, status = excluded.status, category = excluded.category, access = excluded.access,
              data_ref = excluded.data_ref, event_id = excluded.event_id, source_topic = excluded.source_topic,
              source_partition = excluded.source_partition, source_offset = excluded.source_offset, content = excluded.content, updated_at = now()
          WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic
        RETURNING p.patient_key, p.item_key, (p.xmax = 0) AS inserted`,
-      [
-        rows.map((r) => r.patientKey),
-        rows.map((r) => r.item.itemKey),
-        rows.map((r) => r.item.eventType),
-        rows.map((r) => r.item.status),
-        rows.map((r) => r.item.access.category),
-        `[${rows.map((r) => JSON.stringify(r.item.access)).join(',')}]`,
-        rows.map((r) => r.item.dataRef),
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.message.topic),
-        rows.map((r) => r.message.partition),
-        rows.map((r) => r.message.offset),
-        `[${rows.map((r) => r.content()).join(',')}]`,
-      ],
     );
     // What was written is what this chunk holds in memory (a row kept back by the version check is
     // not returned); xmax = 0 marks a row this statement inserted rather than updated.
