@@ -110,6 +110,15 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
   }, 90_000);
 
+  it('stores free text with backslashes, tabs and line breaks unchanged (the patient store is written with COPY)', async () => {
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1']);
+    const document = exampleEvent(schemas, 'DocumentPublished', { patientFnr: fnr }) as Record<string, unknown> & { document: Record<string, unknown> };
+    const title = 'Epikrise\tdel 1\nlinje 2\r\\N \\ «Ullevål» \\t';
+    await publish({ ...document, document: { ...document.document, title, uniqueId: `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}` } });
+    const stored = await eventually(async () => (await pool.query<{ content: { document: { title: string } } }>('SELECT content FROM patient_item_v1 WHERE patient_key = $1', [key])).rows[0], 'the document');
+    expect(stored.content.document.title).toBe(title);
+  }, 60_000);
+
   it('dead-letters a record it cannot read, with the reason, on the dead-letter topic too, and goes on projecting', async () => {
     const deadLetterGroup = `dead-letters-${run}`;
     await startGroupAtEnds(kafka, deadLetterGroup, [DEAD_LETTER_TOPIC]);
