@@ -50,10 +50,20 @@ describe('ops-cli against the real stack', () => {
     [['access', 'explain', '--patient-key', 'k', '--hpr', '1', '--org', '2', '--category', 'DHO', '--at', 'yesterday'], /--at: not an ISO-8601 time: yesterday/],
     [['access', 'explain', '--patient-key', 'k', '--hpr', '1', '--org', '2', '--category', 'X-RAYS'], /--category.*X-RAYS.*is invalid/],
     [['access', 'dead-letters', '--limit', 'ten'], /--limit: a whole number of at least 1, not ten/],
+    [['projections', 'switch', 'patient-model', '2'], /<name>: not a versioned read model: patient-model \(known: recipient-model\)/],
+    [['projections', 'switch', 'recipient-model', 'two'], /<version>: a whole number of at least 1, not two/],
+    [['projections', 'switch', 'recipient-model', '2', '--max-lag', '-1'], /--max-lag: a whole number of at least 0, not -1/],
+    [['projections', 'switch', 'recipient-model', '999999', '--max-lag', '100000000'], /recipient-model\.v999999 has never been built/],
+    [['projections', 'drop', 'recipient-model', '1'], /recipient-model\.v1 is live; only a retired version can be dropped/],
   ])('refuses bad input to %j with exit 1 and the option named', async (args, message) => {
     const failure = await opsCli(...args).then(() => undefined, (error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
     expect(failure!.stderr).toMatch(message);
+  });
+
+  it('shows the versions of the read models, the live one with how far it is behind', async () => {
+    const { stdout } = await opsCli('projections', 'status');
+    expect(stdout).toMatch(/^recipient-model\.v1 live since \S+, \d+ records behind$/m);
   });
 
   it('sends a canary through the pipeline', async () => {

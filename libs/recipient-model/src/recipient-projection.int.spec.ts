@@ -112,7 +112,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
 
   it('stores free text with backslashes, tabs and line breaks unchanged (the patient store is written with COPY)', async () => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1']);
-    const document = exampleEvent(schemas, 'DocumentPublished', { patientFnr: fnr }) as Record<string, unknown> & { document: Record<string, unknown> };
+    const document = exampleEvent(schemas, 'DocumentPublished', { patientFnr: fnr }) as unknown as Record<string, unknown> & { document: Record<string, unknown> };
     const title = 'Epikrise\tdel 1\nlinje 2\r\\N \\ «Ullevål» \\t';
     await publish({ ...document, document: { ...document.document, title, uniqueId: `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}` } });
     const stored = await eventually(async () => (await pool.query<{ content: { document: { title: string } } }>('SELECT content FROM patient_item_v1 WHERE patient_key = $1', [key])).rows[0], 'the document');
@@ -196,17 +196,17 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     const reader = (name: string) => new RecipientModelReader(pool, access, name);
     // A read model name of this run's own, whose version 1 is the tables the running projector fills.
     const name = `recipient-model-test-${run}`;
-    await registerProjectionVersion(pool, name, 1);
-    const live = await eventually(async () => {
-      const { items } = await reader(name).itemsFor(homeNurse(new Date()), key);
-      return items.length === 2 ? items : undefined;
-    }, 'version 1 holding both items');
-
-    // Version N+1 is built beside it by a second projector from the same records, then switched to.
     const version = 1_000 + Math.floor(Math.random() * 1_000_000);
-    const tables = await createRecipientModelTables(pool, version);
     let rebuild: ProjectionConsumer | undefined;
     try {
+      await registerProjectionVersion(pool, name, 1);
+      const live = await eventually(async () => {
+        const { items } = await reader(name).itemsFor(homeNurse(new Date()), key);
+        return items.length === 2 ? items : undefined;
+      }, 'version 1 holding both items');
+
+      // Version N+1 is built beside it by a second projector from the same records, then switched to.
+      const tables = await createRecipientModelTables(pool, version);
       expect(await registerProjectionVersion(pool, name, version)).toMatchObject({ state: 'building' });
       rebuild = await startConsumer(tables.projection, RECIPIENT_TOPICS, new RecipientProjection(codec, table, tables), runStart);
       const rebuilt = await eventually(async () => {

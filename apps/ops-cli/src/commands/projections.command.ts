@@ -51,9 +51,10 @@ export function projectionCommands(program: Command): void {
         const versions = await projectionVersions(pool);
         if (versions.length === 0) console.log('no versioned read model has been built');
         for (const v of versions) {
-          const lag = v.state === 'retired' ? undefined : await projectionLag(pool, kafka, projectionName(v.name, v.version), versionedNamed(v.name).topics);
+          const known = VERSIONED[v.name];
+          const lag = v.state === 'retired' || !known ? undefined : await projectionLag(pool, kafka, projectionName(v.name, v.version), known.topics);
           const since = v.state === 'live' ? ` since ${v.liveSince?.toISOString()}` : v.state === 'retired' ? ` at ${v.retiredAt?.toISOString()}` : '';
-          console.log(`${projectionName(v.name, v.version)} ${v.state}${since}${lag ? `, ${lag.total} records behind` : ''}`);
+          console.log(`${projectionName(v.name, v.version)} ${v.state}${since}${lag ? `, ${lag.total} records behind` : ''}${known ? '' : ' (not a read model this build knows)'}`);
         }
       }),
     );
