@@ -16,6 +16,18 @@ export const DERIVED_RECORDS = {
 } as const;
 export type DerivedRecordName = keyof typeof DERIVED_RECORDS;
 
+/**
+ * The registry could not be asked for a writer schema (unreachable, timing out, failing). A
+ * consumer retries the record; it is not a bad record and must never be dead-lettered as one.
+ */
+export class RegistryUnavailableError extends Error {
+  readonly transient = true;
+  constructor(schemaId: number, cause: string) {
+    super(`the schema registry could not be asked for schema id ${schemaId}: ${cause}`);
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
 const KNOWN_RECORDS = new Set<string>([...Object.values(EVENT_TYPES), ...Object.values(DERIVED_RECORDS)]);
 
 /**
@@ -80,7 +92,8 @@ export class EventCodec {
   private readerFor(schemaId: number) {
     let reader = this.readers.get(schemaId);
     if (!reader) {
-      reader = this.serde.registry.getSchema(schemaId).then((writerSchema) => {
+      reader = this.serde.registry.getSchema(schemaId).then(
+        (writerSchema) => {
         const writer = Type.forSchema(writerSchema as never, { logicalTypes: LOGICAL_TYPES });
         const eventType = writer.name;
         if (!eventType || !KNOWN_RECORDS.has(eventType)) {
@@ -89,7 +102,14 @@ export class EventCodec {
         const local = this.schemas.type(eventType);
         const resolver = local.createResolver(writer);
         return { eventType, read: (body: Buffer) => local.fromBuffer(body, resolver, true) };
-      });
+        },
+        (error: { status?: number; message?: string }) => {
+          // 404: the id is not in the registry, so the record is bad. Anything else (the registry
+          // down, a timeout, a 5xx) says nothing about the record: it must be read again later.
+          if (error.status === 404) throw new Error(`schema id ${schemaId} is not in the registry`);
+          throw new RegistryUnavailableError(schemaId, error.message ?? String(error));
+        },
+      );
       reader.catch(() => this.readers.delete(schemaId));
       this.readers.set(schemaId, reader);
     }

@@ -34,6 +34,11 @@ export interface ProjectionHandler {
    * are dead-lettered in the same transaction). Throwing means the whole chunk is retried.
    */
   apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]>;
+  /**
+   * Called with a connection before each transaction on it, outside the transaction: for session
+   * state the handler needs (a temporary staging table), which a rolled-back chunk cannot undo.
+   */
+  prepare?(connection: PoolClient): Promise<void>;
 }
 
 export interface ProjectionSettings {
@@ -61,9 +66,10 @@ export interface ProjectionMetrics {
   deadLettered(projection: string, reason: string): void;
 }
 
-/** Errors that say "the database is not there right now", not "this message is bad": retried without limit. */
+/** Errors that say "a dependency is not there right now" (the database, the registry), not "this message is bad": retried without limit. */
 function isTransient(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message, transient } = error as { code?: string; message?: string; transient?: boolean };
+  if (transient === true) return true;
   if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === '40001' || code === '40P01' || code === '53300')) return true;
   if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message ?? '');
@@ -197,6 +203,7 @@ export class ProjectionConsumer {
     const tx = await this.pool.connect();
     let broken: Error | undefined;
     try {
+      await this.handler.prepare?.(tx);
       await tx.query('BEGIN');
       await tx.query(
         'INSERT INTO projection_position (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING',
@@ -301,6 +308,8 @@ export async function decodeOrDeadLetter<T>(message: IncomingMessage, decode: (v
   try {
     return { value: await decode(message.value) };
   } catch (error) {
+    // A dependency that is down (the registry) is not bad input: the chunk fails and is retried.
+    if ((error as { transient?: boolean }).transient === true) throw error;
     return { deadLetter: { message, reason: 'UNDECODABLE', detail: (error as Error).message, eventId } };
   }
 }

@@ -59,7 +59,7 @@ export class RecipientModelReader {
       // practitioner) is shown once.
       `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key, p.content::text AS content, p.access
          FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
-        WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
+        WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
         ORDER BY p.item_key, r.seq DESC`,
       [recipientKeysOf(requester), patientKey, options.categories ?? null],
     );

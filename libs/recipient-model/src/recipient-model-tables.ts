@@ -13,7 +13,7 @@ export interface RecipientModelTables {
   projection: string;
   /** The patient store: the latest version of every clinical item of every patient. */
   patientItem: string;
-  /** Per recipient, the items it may hold, each with the recipient's feed number at its last change. */
+  /** Per recipient, the items it may hold (and tombstones of those it lost), each with the recipient's feed number at its last change. */
   recipientItem: string;
   /** The last feed number handed out per recipient. */
   recipientSeq: string;
@@ -32,7 +32,8 @@ export function recipientModelTables(version: number): RecipientModelTables {
 
 /**
  * Creates a version's tables if they are not there: the shape version 1 reached through its
- * migrations (recipient-model-v1, recipient-model-v1-lookups), so a rebuild's tables are the same.
+ * migrations (recipient-model-v1, recipient-model-v1-lookups, recipient-item-tombstones), so a
+ * rebuild's tables are the same.
  * Under a transaction-level advisory lock: two instances starting together do not race.
  */
 export async function createRecipientModelTables(pool: Pool, version: number): Promise<RecipientModelTables> {
@@ -67,6 +68,7 @@ export async function createRecipientModelTables(pool: Pool, version: number): P
         event_id      uuid        NOT NULL,
         category      text        NOT NULL,
         status        text        NOT NULL,
+        removed_at    timestamptz,
         updated_at    timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (recipient_key, patient_key, item_key)
       )`);

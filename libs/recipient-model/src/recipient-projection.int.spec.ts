@@ -82,7 +82,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
     const held = async () =>
-      (await pool.query<{ item_key: string; seq: string }>('SELECT item_key, seq FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 ORDER BY seq', [HOME_CARE, key])).rows;
+      (await pool.query<{ item_key: string; seq: string }>('SELECT item_key, seq FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 AND removed_at IS NULL ORDER BY seq', [HOME_CARE, key])).rows;
 
     // Before any relationship: the patient store has the items, no recipient has them.
     const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
@@ -107,6 +107,13 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     // The relationship ends: the recipient's read model no longer holds the patient.
     await publish(event('CareRelationshipEnded', { relationshipId, endedAt: new Date(Date.now() - 1_000).toISOString() }));
     await eventually(async () => ((await held()).length === 0 ? true : undefined), 'the revocation');
+    // Each lost item stays as a tombstone with the next feed numbers: a feed reader learns its copy must go.
+    const { rows: tombstones } = await pool.query<{ item_key: string; seq: string }>(
+      'SELECT item_key, seq FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 AND removed_at IS NOT NULL ORDER BY seq',
+      [HOME_CARE, key],
+    );
+    expect(tombstones.map((t) => t.item_key).sort()).toEqual(both.map((r) => r.item_key).sort());
+    expect(tombstones.map((t) => BigInt(t.seq))).toEqual([BigInt(both[1].seq) + 1n, BigInt(both[1].seq) + 2n]);
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
   }, 90_000);
 
@@ -185,7 +192,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
 
     // Back up, the projector cleans up after.
     recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
-    await eventually(async () => ((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1', [key])).rowCount === 0 ? true : undefined), 'the clean-up');
+    await eventually(async () => ((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1 AND removed_at IS NULL', [key])).rowCount === 0 ? true : undefined), 'the clean-up');
   }, 90_000);
 
   it('rebuilds a new version beside the live one from the same records and switches readers to it', async () => {

@@ -72,17 +72,16 @@ export class RecipientProjection implements ProjectionHandler {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
-    try {
-      return await this.applyChunk(tx, messages);
-    } catch (error) {
-      // The transaction will be rolled back, and with it a staging table it created.
-      stagingCreated.delete(tx);
-      throw error;
-    }
+  /** The session's staging table for the patient store, created outside any transaction (a rollback cannot take it). */
+  async prepare(connection: PoolClient): Promise<void> {
+    if (stagingCreated.has(connection)) return;
+    await connection.query(`CREATE TEMP TABLE IF NOT EXISTS patient_item_stage (
+      patient_key text, item_key text, event_type text, status text, category text, access jsonb, data_ref text,
+      event_id uuid, source_topic text, source_partition int, source_offset bigint, content json) ON COMMIT DELETE ROWS`);
+    stagingCreated.add(connection);
   }
 
-  private async applyChunk(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
+  async apply(tx: PoolClient, messages: IncomingMessage[]): Promise<DeadLetter[]> {
     const deadLetters: DeadLetter[] = [];
     const items = new Map<string, ItemRow>();
     const changes: Array<{ patientKey: string; recipientKey: string; change: string }> = [];
@@ -117,7 +116,8 @@ export class RecipientProjection implements ProjectionHandler {
     // One patient's items and access changes are applied one transaction at a time, whichever
     // instance and partition they come from, so a backfill never misses an item being stored.
     const touched = [...new Set([...[...items.values()].map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
-    await tx.query('SELECT pg_advisory_xact_lock(7101980, hashtext(k)) FROM (SELECT DISTINCT unnest($1::text[]) AS k ORDER BY 1) AS keys', [touched]);
+    // In the order of the locks themselves (hashes), so two chunks never wait on each other in a circle.
+    await tx.query('SELECT pg_advisory_xact_lock(7101980, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS locks', [touched]);
     const written = await this.storeItems(tx, [...items.values()]);
     const patients = [...new Set([...written.map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
     if (patients.length === 0) return deadLetters;
@@ -154,14 +154,8 @@ export class RecipientProjection implements ProjectionHandler {
   /** Versioned upsert: a row only moves forward in its partition's offsets. Returns what was written. */
   private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
     if (rows.length === 0) return [];
-    // COPY into a session-local staging table, then one versioned upsert from it: the content is
-    // parsed once (no array or JSON-array parameters to take apart first).
-    if (!stagingCreated.has(tx)) {
-      await tx.query(`CREATE TEMP TABLE IF NOT EXISTS patient_item_stage (
-        patient_key text, item_key text, event_type text, status text, category text, access jsonb, data_ref text,
-        event_id uuid, source_topic text, source_partition int, source_offset bigint, content json) ON COMMIT DELETE ROWS`);
-      stagingCreated.add(tx);
-    }
+    // COPY into the session's staging table (see prepare), then one versioned upsert from it: the
+    // content is parsed once (no array or JSON-array parameters to take apart first).
     const lines = rows.map((r) =>
       [
         copyText(r.patientKey),
@@ -191,7 +185,8 @@ export class RecipientProjection implements ProjectionHandler {
          SET event_type = excluded.event_type, status = excluded.status, category = excluded.category, access = excluded.access,
              data_ref = excluded.data_ref, event_id = excluded.event_id, source_topic = excluded.source_topic,
              source_partition = excluded.source_partition, source_offset = excluded.source_offset, content = excluded.content, updated_at = now()
-         WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic
+         -- Later in its partition wins; from another partition (partitions added) or topic there is no order: the newest write wins.
+         WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic OR p.source_partition <> excluded.source_partition
        RETURNING p.patient_key, p.item_key, (p.xmax = 0) AS inserted`,
     );
     // What was written is what this chunk holds in memory (a row kept back by the version check is
@@ -221,7 +216,8 @@ export class RecipientProjection implements ProjectionHandler {
     if (items.length === 0) return new Map();
     const { rows } = await tx.query<{ patient_key: string; item_key: string; recipient_key: string }>(
       `SELECT r.patient_key, r.item_key, r.recipient_key FROM ${this.tables.recipientItem} r
-         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key`,
+         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key
+        WHERE r.removed_at IS NULL`,
       [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
     );
     const holders = new Map<string, string[]>();
@@ -240,69 +236,113 @@ export class RecipientProjection implements ProjectionHandler {
   }
 
   /**
-   * Applies the decisions against what the recipients hold: new or changed permitted items get the
-   * recipient's next sequence numbers, denied ones are removed, unchanged ones are left alone.
+   * Applies the decisions against what the recipients hold. An item a recipient gains or that
+   * changes, and an item it loses, each take the recipient's next feed number: a loss stays as a
+   * tombstone (removed_at), so a system following the feed learns that its copy must go. Unchanged
+   * rows are left alone.
    */
   private async writeRecipientRows(tx: PoolClient, decided: Array<Pair & { hold: boolean }>, removeAll: Array<{ recipientKey: string; patientKey: string }>): Promise<void> {
+    const changes = new Map<string, RowChange>();
+    // Whatever a revoked recipient still holds of the patient becomes a tombstone.
     if (removeAll.length > 0) {
-      await tx.query(
-        `DELETE FROM ${this.tables.recipientItem} r USING ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS x(recipient_key, patient_key)
-          WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key`,
+      const { rows } = await tx.query<HeldRow>(
+        `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.category, r.status, false AS removed FROM ${this.tables.recipientItem} r
+           JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS x(recipient_key, patient_key) ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key
+          WHERE r.removed_at IS NULL`,
         [removeAll.map((r) => r.recipientKey), removeAll.map((r) => r.patientKey)],
       );
+      for (const row of rows) changes.set(pairKey(row.recipient_key, row.patient_key, row.item_key), { ...fromHeld(row), removed: true });
     }
-    if (decided.length === 0) return;
     // Only items that were in the patient store before this chunk can be held already.
     const mayBeHeld = decided.filter((d) => !d.item.inserted);
-    const existing = mayBeHeld.length === 0 ? [] : (await tx.query<{ recipient_key: string; patient_key: string; item_key: string; event_id: string; status: string }>(
-      `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.status FROM ${this.tables.recipientItem} r
-         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
-           ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
-      [mayBeHeld.map((d) => d.recipientKey), mayBeHeld.map((d) => d.item.patientKey), mayBeHeld.map((d) => d.item.itemKey)],
-    )).rows;
-    const held = new Map(existing.map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
-    const upserts = decided.filter((d) => {
-      const current = held.get(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey));
-      return d.hold && (!current || current.event_id !== d.item.eventId || current.status !== d.item.status);
-    });
-    const removals = decided.filter((d) => !d.hold && held.has(pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey)));
-    if (removals.length > 0) {
-      await tx.query(
-        `DELETE FROM ${this.tables.recipientItem} r USING ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
-          WHERE r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
-        [removals.map((d) => d.recipientKey), removals.map((d) => d.item.patientKey), removals.map((d) => d.item.itemKey)],
-      );
+    const existing =
+      mayBeHeld.length === 0
+        ? []
+        : (
+            await tx.query<HeldRow>(
+              `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.category, r.status, r.removed_at IS NOT NULL AS removed FROM ${this.tables.recipientItem} r
+                 JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
+                   ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
+              [mayBeHeld.map((d) => d.recipientKey), mayBeHeld.map((d) => d.item.patientKey), mayBeHeld.map((d) => d.item.itemKey)],
+            )
+          ).rows;
+    const held = new Map(existing.filter((e) => !e.removed).map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
+    // The decisions are taken over the access model as it is now, so they override a revocation
+    // earlier in the chunk (the recipient may have been granted again since).
+    for (const d of decided) {
+      const key = pairKey(d.recipientKey, d.item.patientKey, d.item.itemKey);
+      const current = held.get(key);
+      if (d.hold) {
+        if (current && current.event_id === d.item.eventId && current.status === d.item.status) changes.delete(key);
+        else changes.set(key, { recipientKey: d.recipientKey, patientKey: d.item.patientKey, itemKey: d.item.itemKey, eventId: d.item.eventId, category: d.item.access.category, status: d.item.status, removed: false });
+      } else if (current) changes.set(key, { ...fromHeld(current), removed: true });
     }
-    if (upserts.length === 0) return;
-    // Sequence numbers: one counter row per recipient, moved once per chunk by the rows it gains,
+    if (changes.size === 0) return;
+
+    // Sequence numbers: one counter row per recipient, moved once per chunk by its changed rows,
     // in key order (chunks of other partitions, applied concurrently, lock the same rows).
+    const rows = [...changes.values()].sort((a, b) => (a.recipientKey < b.recipientKey ? -1 : a.recipientKey > b.recipientKey ? 1 : 0));
     const counts = new Map<string, number>();
-    for (const u of [...upserts].sort((a, b) => (a.recipientKey < b.recipientKey ? -1 : a.recipientKey > b.recipientKey ? 1 : 0))) counts.set(u.recipientKey, (counts.get(u.recipientKey) ?? 0) + 1);
+    for (const row of rows) counts.set(row.recipientKey, (counts.get(row.recipientKey) ?? 0) + 1);
     const { rows: ranges } = await tx.query<{ recipient_key: string; last_seq: string }>(
       `INSERT INTO ${this.tables.recipientSeq} AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
        ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq RETURNING s.recipient_key, s.last_seq`,
       [[...counts.keys()], [...counts.values()]],
     );
     const next = new Map(ranges.map((r) => [r.recipient_key, BigInt(r.last_seq) - BigInt(counts.get(r.recipient_key)!) + 1n]));
-    const seqs = upserts.map((u) => {
-      const seq = next.get(u.recipientKey)!;
-      next.set(u.recipientKey, seq + 1n);
+    const seqs = rows.map((row) => {
+      const seq = next.get(row.recipientKey)!;
+      next.set(row.recipientKey, seq + 1n);
       return seq.toString();
     });
     await tx.query(
-      `INSERT INTO ${this.tables.recipientItem} AS r (recipient_key, patient_key, item_key, seq, event_id, category, status)
-       SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::uuid[]), unnest($6::text[]), unnest($7::text[]))
+      `INSERT INTO ${this.tables.recipientItem} AS r (recipient_key, patient_key, item_key, seq, event_id, category, status, removed_at)
+       SELECT x.recipient_key, x.patient_key, x.item_key, x.seq, x.event_id, x.category, x.status, CASE WHEN x.removed THEN now() END
+         FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::uuid[]), unnest($6::text[]), unnest($7::text[]), unnest($8::boolean[]))
+              AS x(recipient_key, patient_key, item_key, seq, event_id, category, status, removed)
        ON CONFLICT (recipient_key, patient_key, item_key) DO UPDATE
-         SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, updated_at = now()`,
+         SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, removed_at = excluded.removed_at, updated_at = now()`,
       [
-        upserts.map((u) => u.recipientKey),
-        upserts.map((u) => u.item.patientKey),
-        upserts.map((u) => u.item.itemKey),
+        rows.map((r) => r.recipientKey),
+        rows.map((r) => r.patientKey),
+        rows.map((r) => r.itemKey),
         seqs,
-        upserts.map((u) => u.item.eventId),
-        upserts.map((u) => u.item.access.category),
-        upserts.map((u) => u.item.status),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.category),
+        rows.map((r) => r.status),
+        rows.map((r) => r.removed),
       ],
     );
   }
 }
+
+/** A row of a recipient's read model as read back. */
+interface HeldRow {
+  recipient_key: string;
+  patient_key: string;
+  item_key: string;
+  event_id: string;
+  category: string;
+  status: string;
+  removed: boolean;
+}
+
+/** A row a chunk writes: gained or changed (removed false), or lost (a tombstone). */
+interface RowChange {
+  recipientKey: string;
+  patientKey: string;
+  itemKey: string;
+  eventId: string;
+  category: string;
+  status: string;
+  removed: boolean;
+}
+
+const fromHeld = (row: HeldRow): Omit<RowChange, 'removed'> => ({
+  recipientKey: row.recipient_key,
+  patientKey: row.patient_key,
+  itemKey: row.item_key,
+  eventId: row.event_id,
+  category: row.category,
+  status: row.status,
+});
