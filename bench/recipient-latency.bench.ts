@@ -35,7 +35,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 2_000);
 const REVOCATIONS_PER_SECOND = 10;
 const DATABASE = 'backbone_bench_pipeline';
-const PORT = 3980;
+const PORT = 3990;
 const HOME_CARE_KEY = recipientKeyOf(HOME_CARE);
 const TABLES = recipientModelTables(1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
