@@ -59,8 +59,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * consumer position: clinical events update the patient store (the latest version of each item,
  * whoever may see it) and are fanned out to the patient's audience; AccessChanged events backfill a
  * recipient from the patient store (GRANTED, CHANGED) or remove the patient from its read model
- * (REVOKED). Each row a recipient gains or changes takes the recipient's next feed sequence number;
- * nothing changes twice when a chunk is redelivered (the stored position skips it) and nothing gets
+ * (REVOKED). Each row a recipient gains, changes or loses (kept as a tombstone) takes the
+ * recipient's next feed sequence number; nothing changes twice when a chunk is redelivered (the stored position skips it) and nothing gets
  * a number when it did not change (a backfill of what is already there).
  */
 export class RecipientProjection implements ProjectionHandler {
