@@ -205,23 +205,11 @@ export class ProjectionConsumer {
     try {
       await this.handler.prepare?.(tx);
       await tx.query('BEGIN');
-      await tx.query(
-        'INSERT INTO projection_position (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING',
-        [projection, first.topic, first.partition],
-      );
-      const { rows } = await tx.query<{ next_offset: string }>(
-        'SELECT next_offset FROM projection_position WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
-        [projection, first.topic, first.partition],
-      );
-      const next = BigInt(rows[0].next_offset);
+      const next = await this.movePosition(tx, first, (BigInt(last.offset) + 1n).toString());
       const fresh = chunk.filter((m) => BigInt(m.offset) >= next);
       const deadLetters = [...failed.filter((d) => BigInt(d.message.offset) >= next)];
       if (fresh.length > 0) deadLetters.push(...(await this.handler.apply(tx, fresh)));
       if (deadLetters.length > 0) await this.recordDeadLetters(tx, deadLetters, attempts);
-      await tx.query(
-        'UPDATE projection_position SET next_offset = greatest(next_offset, $4), updated_at = now() WHERE projection = $1 AND topic = $2 AND partition = $3',
-        [projection, first.topic, first.partition, (BigInt(last.offset) + 1n).toString()],
-      );
       await tx.query('COMMIT');
       this.metrics?.applied(projection, fresh.length);
       for (const d of deadLetters) this.metrics?.deadLettered(projection, d.reason);
@@ -233,6 +221,32 @@ export class ProjectionConsumer {
     } finally {
       tx.release(broken);
     }
+  }
+
+  /**
+   * Moves the partition's stored position past the chunk, first thing in the transaction and under
+   * the position's row lock (a second instance applying the same partition during a rebalance
+   * waits here, then sees the moved position), and returns where it stood before: the messages
+   * below it were applied already. One statement, so the chunk's transaction holds its other locks
+   * (a recipient's feed sequence) no longer than it must.
+   */
+  private async movePosition(tx: PoolClient, first: IncomingMessage, nextOffset: string): Promise<bigint> {
+    const key = [this.settings.projection, first.topic, first.partition];
+    const { rows } = await tx.query<{ previous: string }>(
+      `WITH previous AS (SELECT next_offset FROM projection_position WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE)
+       UPDATE projection_position p SET next_offset = greatest(p.next_offset, $4), updated_at = now() FROM previous
+        WHERE p.projection = $1 AND p.topic = $2 AND p.partition = $3
+        RETURNING previous.next_offset AS previous`,
+      [...key, nextOffset],
+    );
+    if (rows.length > 0) return BigInt(rows[0].previous);
+    // The partition's first chunk for this projection.
+    const inserted = await tx.query('INSERT INTO projection_position (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [...key, nextOffset]);
+    if (inserted.rowCount === 0) {
+      // Another instance stored it first (a rebalance): retry the chunk, which then reads it.
+      throw Object.assign(new Error(`${this.settings.projection}: the position of ${first.topic}[${first.partition}] was stored concurrently`), { transient: true });
+    }
+    return 0n;
   }
 
   private async recordDeadLetters(tx: PoolClient, deadLetters: DeadLetter[], attempts: number): Promise<void> {

@@ -279,34 +279,32 @@ export class RecipientProjection implements ProjectionHandler {
     }
     if (changes.size === 0) return;
 
-    // Sequence numbers: one counter row per recipient, moved once per chunk by its changed rows,
-    // in key order (chunks of other partitions, applied concurrently, lock the same rows).
+    // Sequence numbers: one counter row per recipient, moved once per chunk by its changed rows (in
+    // key order: chunks of other partitions, applied concurrently, lock the same rows), and the rows
+    // written with them, in one statement: the counter stays locked until commit, which keeps a
+    // recipient's feed numbers in commit order, so the less that follows it, the better.
     const rows = [...changes.values()].sort((a, b) => (a.recipientKey < b.recipientKey ? -1 : a.recipientKey > b.recipientKey ? 1 : 0));
-    const counts = new Map<string, number>();
-    for (const row of rows) counts.set(row.recipientKey, (counts.get(row.recipientKey) ?? 0) + 1);
-    const { rows: ranges } = await tx.query<{ recipient_key: string; last_seq: string }>(
-      `INSERT INTO ${this.tables.recipientSeq} AS s (recipient_key, last_seq) SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::bigint[]))
-       ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq RETURNING s.recipient_key, s.last_seq`,
-      [[...counts.keys()], [...counts.values()]],
-    );
-    const next = new Map(ranges.map((r) => [r.recipient_key, BigInt(r.last_seq) - BigInt(counts.get(r.recipient_key)!) + 1n]));
-    const seqs = rows.map((row) => {
-      const seq = next.get(row.recipientKey)!;
-      next.set(row.recipientKey, seq + 1n);
-      return seq.toString();
-    });
     await tx.query(
-      `INSERT INTO ${this.tables.recipientItem} AS r (recipient_key, patient_key, item_key, seq, event_id, category, status, removed_at)
-       SELECT x.recipient_key, x.patient_key, x.item_key, x.seq, x.event_id, x.category, x.status, CASE WHEN x.removed THEN now() END
-         FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::bigint[]), unnest($5::uuid[]), unnest($6::text[]), unnest($7::text[]), unnest($8::boolean[]))
-              AS x(recipient_key, patient_key, item_key, seq, event_id, category, status, removed)
+      `WITH x AS (
+         SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::uuid[]), unnest($5::text[]), unnest($6::text[]), unnest($7::boolean[]))
+                  WITH ORDINALITY AS x(recipient_key, patient_key, item_key, event_id, category, status, removed, ord)
+       ),
+       counts AS (SELECT recipient_key, count(*) AS n FROM x GROUP BY recipient_key),
+       moved AS (
+         INSERT INTO ${this.tables.recipientSeq} AS s (recipient_key, last_seq) SELECT recipient_key, n FROM counts ORDER BY recipient_key
+         ON CONFLICT (recipient_key) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq
+         RETURNING s.recipient_key, s.last_seq
+       )
+       INSERT INTO ${this.tables.recipientItem} AS r (recipient_key, patient_key, item_key, seq, event_id, category, status, removed_at)
+       SELECT x.recipient_key, x.patient_key, x.item_key, m.last_seq - c.n + row_number() OVER (PARTITION BY x.recipient_key ORDER BY x.ord),
+              x.event_id, x.category, x.status, CASE WHEN x.removed THEN now() END
+         FROM x JOIN counts c USING (recipient_key) JOIN moved m USING (recipient_key)
        ON CONFLICT (recipient_key, patient_key, item_key) DO UPDATE
          SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, removed_at = excluded.removed_at, updated_at = now()`,
       [
         rows.map((r) => r.recipientKey),
         rows.map((r) => r.patientKey),
         rows.map((r) => r.itemKey),
-        seqs,
         rows.map((r) => r.eventId),
         rows.map((r) => r.category),
         rows.map((r) => r.status),
