@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
+import { atFixedRate } from './support/fixed-rate';
 import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitIngestReady } from './support/ingest-process';
 import { median, percentile, writeResults } from './support/results';
 
@@ -95,16 +96,10 @@ async function main(): Promise<void> {
     await db.query('CHECKPOINT');
     const singles = Array.from({ length: RATE * LATENCY_SECONDS }, () => JSON.stringify(nextEvent()));
     const latencies: number[] = [];
-    const t0 = performance.now() + 100;
-    await Promise.all(
-      singles.map(async (body, i) => {
-        const planned = t0 + (i * 1000) / RATE;
-        const wait = planned - performance.now();
-        if (wait > 0) await sleep(wait);
-        await post('/events', body);
-        latencies.push(performance.now() - planned);
-      }),
-    );
+    await atFixedRate(RATE, singles.length, async (i, planned) => {
+      await post('/events', singles[i]);
+      latencies.push(performance.now() - planned);
+    });
     await drained(db);
     // The server's own view of the same requests, from its latency histogram: if it is far below
     // the client's, the time went into queueing on the shared cores, not into the handler.

@@ -22,6 +22,7 @@ import { createKafka } from '@backbone/messaging';
 import { createLogger } from '@backbone/observability';
 import { RECIPIENT_TOPICS, RecipientModelReader, recipientModelTables } from '@backbone/recipient-model';
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
+import { atFixedRate } from './support/fixed-rate';
 import { benchToken, ingestClient, startIngestApp, waitIngestReady } from './support/ingest-process';
 import { freshDatabase, startAccessProjector, startProjectorApp } from './support/projector-process';
 import { median, percentile, writeResults } from './support/results';
@@ -82,24 +83,6 @@ async function startPipeline(): Promise<Pipeline> {
   };
 }
 
-/**
- * Sends `count` bodies at `rate` per second on a fixed schedule (open loop: a stall delays the
- * acknowledgements, not the sending) and reports each acknowledgement.
- */
-async function steady(post: Pipeline['post'], rate: number, count: number, body: (i: number) => { path: string; body: string }, acknowledged: (i: number, at: number) => void): Promise<void> {
-  const t0 = performance.now() + 100;
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const planned = t0 + (i * 1000) / rate;
-      const wait = planned - performance.now();
-      if (wait > 0) await sleep(wait);
-      const request = body(i);
-      await post(request.path, request.body);
-      acknowledged(i, performance.now());
-    }),
-  );
-}
-
 /** Care relationships for every patient (home care), through the ingest API; resolves when home care holds them all. */
 async function homeCareFor(pipeline: Pipeline, schemas: SchemaSet, patients: SyntheticPatient[]): Promise<Map<string, string>> {
   const relationships = new Map<string, string>();
@@ -136,7 +119,7 @@ async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: Synthet
   await homeCareFor(pipeline, schemas, patients);
   const next = clinicalBody(schemas, patients);
   const warmUp = Array.from({ length: RATE * 3 }, (_, i) => next(i));
-  await steady(pipeline.post, RATE, warmUp.length, (i) => ({ path: '/events', body: warmUp[i].body }), () => undefined);
+  await atFixedRate(RATE, warmUp.length, (i) => pipeline.post('/events', warmUp[i].body));
   await sleep(2_000);
 
   const load = Array.from({ length: RATE * SECONDS }, (_, i) => next(i));
@@ -157,7 +140,10 @@ async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: Synthet
       await sleep(5);
     }
   })();
-  await steady(pipeline.post, RATE, load.length, (i) => ({ path: '/events', body: load[i].body }), (i, at) => ackedAt.set(load[i].eventId, at));
+  await atFixedRate(RATE, load.length, async (i) => {
+    await pipeline.post('/events', load[i].body);
+    ackedAt.set(load[i].eventId, performance.now());
+  });
   const expected = load.filter((e) => e.visibleToHomeCare);
   const deadline = Date.now() + 30_000;
   while (expected.some((e) => !visibleAt.has(e.eventId)) && Date.now() < deadline) await sleep(50);
@@ -208,37 +194,19 @@ async function revocation(pipeline: Pipeline, schemas: SchemaSet, patients: Synt
 
   const next = clinicalBody(schemas, loaded);
   const load = Array.from({ length: RATE * (SECONDS + 4) }, (_, i) => next(i));
-  const background = steady(pipeline.post, RATE, load.length, (i) => ({ path: '/events', body: load[i].body }), () => undefined);
+  const background = atFixedRate(RATE, load.length, (i) => pipeline.post('/events', load[i].body));
   await sleep(3_000);
   const ended: number[] = [];
   const blocked: number[] = [];
   // Alternately the relationship ends, or the patient blocks the nurse (blokkering); each watched on the query path.
-  await steady(
-    async (_path, body) => {
-      const { kind, key, event } = JSON.parse(body.toString()) as { kind: 'ended' | 'blocked'; key: string; event: object };
-      await pipeline.post('/events', JSON.stringify(event));
-      const acked = performance.now();
-      for (;;) {
-        if ((await reader.itemsFor(homeNurse(new Date()), key)).items.length === 0) break;
-        await sleep(5);
-      }
-      (kind === 'ended' ? ended : blocked).push(performance.now() - acked);
-    },
-    REVOCATIONS_PER_SECOND,
-    revocations,
-    (i) => {
-      const { fnr, key } = revoked[i];
-      const event =
-        i % 2 === 0
-          ? { ...exampleEvent(schemas, 'CareRelationshipEnded', { patientFnr: fnr }), relationshipId: relationships.get(key), endedAt: new Date().toISOString() }
-          : (() => {
-              const block = exampleEvent(schemas, 'DataBlocked', { patientFnr: fnr }) as unknown as Record<string, unknown> & { blockedPractitioner: Record<string, unknown> };
-              return { ...block, blockId: randomUUID(), blockedPractitioner: { ...block.blockedPractitioner, hprNumber: homeNurse(new Date()).hprNumber, authorization: 'SP', name: 'Kari Nordmann' } };
-            })();
-      return { path: '/events', body: JSON.stringify({ kind: i % 2 === 0 ? 'ended' : 'blocked', key, event }) };
-    },
-    () => undefined,
-  );
+  await atFixedRate(REVOCATIONS_PER_SECOND, revocations, async (i) => {
+    const { fnr, key } = revoked[i];
+    const event = i % 2 === 0 ? relationshipEnded(schemas, fnr, relationships.get(key)!) : nurseBlocked(schemas, fnr);
+    await pipeline.post('/events', JSON.stringify(event));
+    const acked = performance.now();
+    while ((await reader.itemsFor(homeNurse(new Date()), key)).items.length > 0) await sleep(5);
+    (i % 2 === 0 ? ended : blocked).push(performance.now() - acked);
+  });
   await background;
   const all = [...ended, ...blocked];
   writeResults(
@@ -255,6 +223,16 @@ async function revocation(pipeline: Pipeline, schemas: SchemaSet, patients: Synt
       revocations: all.length,
     },
   );
+}
+
+function relationshipEnded(schemas: SchemaSet, fnr: string, relationshipId: string) {
+  return { ...exampleEvent(schemas, 'CareRelationshipEnded', { patientFnr: fnr }), relationshipId, endedAt: new Date().toISOString() };
+}
+
+/** A blokkering of the reading home nurse by the patient. */
+function nurseBlocked(schemas: SchemaSet, fnr: string) {
+  const block = exampleEvent(schemas, 'DataBlocked', { patientFnr: fnr }) as unknown as Record<string, unknown> & { blockedPractitioner: Record<string, unknown> };
+  return { ...block, blockId: randomUUID(), blockedPractitioner: { ...block.blockedPractitioner, hprNumber: homeNurse(new Date()).hprNumber, authorization: 'SP', name: 'Kari Nordmann' } };
 }
 
 async function main(): Promise<void> {

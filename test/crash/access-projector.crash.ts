@@ -26,6 +26,7 @@ import { createLogger } from '@backbone/observability';
 import { AvroSerde } from '@backbone/serde';
 import { appliedSince, freshDatabase, startAccessProjector } from '../../bench/support/projector-process';
 import { eventsBetween, produceGovernanceLoad, startGroupAt, type PartitionOffsets } from '../../bench/support/governance-load';
+import { readRecords } from '../support/stack-clients';
 
 const ROOT = join(__dirname, '..', '..');
 const EVENTS = Number(process.env.CRASH_EVENTS ?? 150_000);
@@ -95,32 +96,11 @@ async function referenceFrom(before: PartitionOffsets, after: PartitionOffsets) 
   const facts = new Map<string, PatientAccessFacts>();
   const eventIds = new Set<string>();
   let deadLetters = 0;
-  const records = new Map<number, Array<{ offset: bigint; value: Buffer }>>();
-  const remaining = new Set(after.filter((p) => Number(p.offset) > Number(before.find((b) => b.partition === p.partition)!.offset)).map((p) => p.partition));
-  const groupId = `crash-reference-${randomUUID()}`;
-  await startGroupAt(groupId, before);
-  const consumer = kafka.consumer({ groupId });
-  await consumer.connect();
-  await consumer.subscribe({ topic: GOVERNANCE_TOPIC });
-  await new Promise<void>((resolve) => {
-    if (remaining.size === 0) resolve();
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const end = BigInt(after.find((p) => p.partition === partition)!.offset);
-        const offset = BigInt(message.offset);
-        if (offset < end) (records.get(partition) ?? records.set(partition, []).get(partition)!).push({ offset, value: message.value! });
-        if (offset >= end - 1n) {
-          remaining.delete(partition);
-          if (remaining.size === 0) resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
+  const ranges = after.map(({ partition, offset }) => ({ partition, from: before.find((b) => b.partition === partition)!.offset, to: offset }));
+  const records = await readRecords(kafka, GOVERNANCE_TOPIC, ranges);
   for (const list of records.values()) {
-    list.sort((a, b) => (a.offset < b.offset ? -1 : 1));
     for (const { value } of list) {
-      const decoded = await codec.decodeNamed(value);
+      const decoded = await codec.decodeNamed(value!);
       const event = decoded.value as { envelope: { patientKey: string; eventId: string } };
       const type = byName.get(decoded.name)!;
       const key = event.envelope.patientKey;

@@ -133,7 +133,7 @@ export async function readRecords(kafka: Kafka, topic: string, ranges: Array<{ p
   await admin.connect();
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   try {
-    await admin.setOffsets({ groupId, topic, partitions: wanted.map((r) => ({ partition: r.partition, offset: r.from })) });
+    await startGroupAtOffsets(kafka, groupId, new Map([[topic, wanted.map((r) => ({ partition: r.partition, offset: r.from }))]]));
     await consumer.connect();
     await consumer.subscribe({ topic });
     await new Promise<void>((resolve, reject) => {

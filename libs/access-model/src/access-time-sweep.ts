@@ -11,6 +11,7 @@ import {
   type PolicyTable,
 } from '@backbone/access-control';
 import type { EventCodec } from '@backbone/contracts';
+import { withTransaction } from '@backbone/persistence';
 import { enqueueOutboxMessages } from '@backbone/publisher';
 import { deterministicUuid } from '@backbone/platform';
 import { ACCESS_MODEL_WRITE_LOCK, accessChangedMessages, storeAudiences, type AppliedChange } from './access-projection';
@@ -43,18 +44,13 @@ export class AccessTimeSweep {
 
   /** Sweeps up to `limit` due patients; returns how many it swept (call again while it equals limit). */
   async sweepOnce(limit = 500, now: Date = this.clock()): Promise<number> {
-    const tx = await this.pool.connect();
-    try {
-      await tx.query('BEGIN');
+    return withTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [ACCESS_MODEL_WRITE_LOCK]);
       const { rows: due } = await tx.query<{ patient_key: string; facts: object; next_change_at: Date }>(
         'SELECT patient_key, facts, next_change_at FROM access_patient WHERE next_change_at <= $1 ORDER BY next_change_at LIMIT $2 FOR UPDATE',
         [now, limit],
       );
-      if (due.length === 0) {
-        await tx.query('COMMIT');
-        return 0;
-      }
+      if (due.length === 0) return 0;
       const keys = due.map((d) => d.patient_key);
       const { rows: stored } = await tx.query<AudienceRow>('SELECT * FROM access_audience WHERE patient_key = ANY($1::text[])', [keys]);
       const before = new Map<string, Map<string, AudienceEntry>>();
@@ -86,13 +82,7 @@ export class AccessTimeSweep {
         [keys, boundaries],
       );
       await enqueueOutboxMessages(tx, await accessChangedMessages(this.codec, applied, now));
-      await tx.query('COMMIT');
       return due.length;
-    } catch (error) {
-      await tx.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      tx.release();
-    }
+    });
   }
 }

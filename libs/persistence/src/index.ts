@@ -1,3 +1,4 @@
 export * from './data-source';
 export * from './migrations';
 export * from './persistence.module';
+export * from './transaction';

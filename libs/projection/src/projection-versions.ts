@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { ClientBase, Pool } from 'pg';
+import { withTransaction } from '@backbone/persistence';
 
 /**
  * Versioned projections. A read model has a name (recipient-model) and versions (1, 2, ...), each
@@ -71,9 +72,7 @@ export async function liveProjectionVersion(db: ClientBase | Pool, name: string)
 
 /** Makes `version` the live one and retires the one that was live, in one transaction. */
 export async function switchLiveProjectionVersion(pool: Pool, name: string, version: number): Promise<{ from?: number; to: number }> {
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
+  return withTransaction(pool, async (tx) => {
     const { rows } = await tx.query<VersionRow>('SELECT * FROM projection_version WHERE name = $1 ORDER BY version FOR UPDATE', [name]);
     const target = rows.find((r) => r.version === version);
     if (!target) throw new ProjectionVersionError(`${projectionName(name, version)} has never been built (known: ${rows.map((r) => r.version).join(', ') || 'none'})`);
@@ -82,14 +81,8 @@ export async function switchLiveProjectionVersion(pool: Pool, name: string, vers
     const from = rows.find((r) => r.state === 'live')?.version;
     await tx.query(`UPDATE projection_version SET state = 'retired', retired_at = now() WHERE name = $1 AND state = 'live'`, [name]);
     await tx.query(`UPDATE projection_version SET state = 'live', live_since = now() WHERE name = $1 AND version = $2`, [name, version]);
-    await tx.query('COMMIT');
     return { from, to: version };
-  } catch (error) {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.release();
-  }
+  });
 }
 
 /** A refused version operation: the message says why, for the operator. */

@@ -1,4 +1,5 @@
 import type { ClientBase, Pool } from 'pg';
+import { withTransaction } from '@backbone/persistence';
 import { projectionName } from '@backbone/projection';
 
 /** The read model's name; each version has its own tables, positions and consumer group. */
@@ -38,9 +39,7 @@ export function recipientModelTables(version: number): RecipientModelTables {
  */
 export async function createRecipientModelTables(pool: Pool, version: number): Promise<RecipientModelTables> {
   const t = recipientModelTables(version);
-  const tx = await pool.connect();
-  try {
-    await tx.query('BEGIN');
+  await withTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7101981, $1)', [version]);
     await tx.query(`
       CREATE TABLE IF NOT EXISTS ${t.patientItem} (
@@ -75,14 +74,8 @@ export async function createRecipientModelTables(pool: Pool, version: number): P
     await tx.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${t.recipientItem}_feed ON ${t.recipientItem} (recipient_key, seq)`);
     await tx.query(`CREATE INDEX IF NOT EXISTS ${t.recipientItem}_item ON ${t.recipientItem} (patient_key, item_key)`);
     await tx.query(`CREATE TABLE IF NOT EXISTS ${t.recipientSeq} (recipient_key text PRIMARY KEY, last_seq bigint NOT NULL)`);
-    await tx.query('COMMIT');
-    return t;
-  } catch (error) {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    tx.release();
-  }
+  });
+  return t;
 }
 
 /** Drops a retired version's tables and positions (ops-cli projections drop); its dead letters stay as history. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Pool } from 'pg';
 import { pgPoolOf } from '@backbone/persistence';
-import { projectionLag, projectionName, projectionVersions, ProjectionVersionError, switchLiveProjectionVersion } from '@backbone/projection';
+import { projectionLag, projectionName, projectionVersions, switchLiveProjectionVersion } from '@backbone/projection';
 import { dropRecipientModelTables, RECIPIENT_MODEL, RECIPIENT_TOPICS } from '@backbone/recipient-model';
 import { stackClients } from '../stack-clients';
 
@@ -27,10 +27,6 @@ async function withPool<T>(work: (pool: Pool, clients: ReturnType<typeof stackCl
   await clients.dataSource.initialize();
   try {
     return await work(pgPoolOf(clients.dataSource), clients);
-  } catch (error) {
-    // A refusal is an answer for the operator, not a crash.
-    if (error instanceof ProjectionVersionError) throw new Error(error.message);
-    throw error;
   } finally {
     await clients.dataSource.destroy();
   }
