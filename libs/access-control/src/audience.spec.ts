@@ -1,5 +1,5 @@
 import { AccessIndex } from './access-index';
-import { audienceChanges, audienceOf, nextTimeBoundary, recipientKeyOf, recipientMayHold } from './audience';
+import { audienceChanges, audienceOf, nextTimeBoundary, recipientDecision, recipientKeyOf, recipientMayHold } from './audience';
 import { factsFromJson, factsToJson } from './facts-json';
 import { defaultPolicyTable } from './policy-table';
 import {
@@ -117,5 +117,17 @@ describe('recipientMayHold', () => {
     const closed = factsWith({ relationships: [relationship()], blocks: [sperring({ sperringScope: 'DOCUMENT', documentIds: ['doc-1'], effectiveFrom: minutes(-5) })] });
     expect(recipientMayHold(closed, hospital, item({ category: 'DOCUMENTS', documentId: 'doc-1' }), AT, table)).toBe(false);
     expect(recipientMayHold(closed, hospital, item({ category: 'DOCUMENTS', documentId: 'doc-2' }), AT, table)).toBe(true);
+  });
+});
+
+describe('recipientDecision', () => {
+  it('gives the permit with its reason and relationship, and a denial with its reason', () => {
+    const homeCare = recipientKeyOf({ legalEntity: OSLO_KOMMUNE, pointOfCare: HOME_CARE_GAMLE_OSLO });
+    const care = homeCareRelationship();
+    const facts = factsWith({ relationships: [care] });
+    const permit = recipientDecision(facts, homeCare, item({ category: 'DHO' }), AT, table);
+    expect(permit).toMatchObject({ effect: 'PERMIT', reason: 'PERMIT_CARE_RELATIONSHIP', facts: { relationshipId: care.relationshipId } });
+    expect(recipientDecision(facts, homeCare, item({ category: 'LAB' }), AT, table)).toMatchObject({ effect: 'DENY', reason: 'DENY_CATEGORY_NOT_ALLOWED' });
+    expect(recipientDecision(facts, 'org:982791952', item({ category: 'DHO' }), AT, table)).toMatchObject({ effect: 'DENY', reason: 'DENY_NO_RELATIONSHIP' });
   });
 });

@@ -1,4 +1,4 @@
-import { decide } from './decide';
+import { decide, type Decision } from './decide';
 import type { CareRelationship, EmergencyAccess, PatientAccessFacts } from './facts';
 import { policyRowFor, type PolicyTable } from './policy-table';
 import type { DataItem, HealthWorkerRequester } from './request';
@@ -127,10 +127,24 @@ export function audienceOf(facts: PatientAccessFacts, at: Date, table: PolicyTab
  * blokkering, their attestation).
  */
 export function recipientMayHold(facts: PatientAccessFacts, recipientKey: string, item: DataItem, at: Date, table: PolicyTable): boolean {
+  return recipientDecision(facts, recipientKey, item, at, table).effect === 'PERMIT';
+}
+
+const NO_BASIS: Decision = Object.freeze({ effect: 'DENY', reason: 'DENY_NO_RELATIONSHIP', facts: Object.freeze({}), flags: Object.freeze({ emergency: false, sperringOverride: false, reviewRequired: false }) });
+
+/**
+ * recipientMayHold with the decision behind it (the first permit, else the last denial; with no
+ * basis at all DENY_NO_RELATIONSHIP): what a delivery records in the audit trail (reason code,
+ * relationship, emergency and sperring flags).
+ */
+export function recipientDecision(facts: PatientAccessFacts, recipientKey: string, item: DataItem, at: Date, table: PolicyTable): Decision {
+  let last = NO_BASIS;
   for (const { who, requester, decideAt } of basesOf(facts, at, table)) {
-    if (who.recipientKey === recipientKey && decide(facts, requester, item, decideAt, table).effect === 'PERMIT') return true;
+    if (who.recipientKey !== recipientKey) continue;
+    last = decide(facts, requester, item, decideAt, table);
+    if (last.effect === 'PERMIT') return last;
   }
-  return false;
+  return last;
 }
 
 function requesterFor(
