@@ -9,6 +9,7 @@ import { RecipientModelV11764410000000 } from './1764410000000-recipient-model-v
 import { RecipientModelV1Lookups1764420000000 } from './1764420000000-recipient-model-v1-lookups';
 import { ProjectionVersions1764430000000 } from './1764430000000-projection-versions';
 import { RecipientItemTombstones1764440000000 } from './1764440000000-recipient-item-tombstones';
+import { AccessLog1764450000000 } from './1764450000000-access-log';
 
 /** Every migration, oldest first. A new migration is appended here and nowhere else. */
-export const BACKBONE_MIGRATIONS = [Foundation1764340000000, IngestOutbox1764350000000, IngestAcceptFunction1764360000000, OutboxAutovacuum1764370000000, OutboxPerRequest1764380000000, AccessModel1764390000000, AccessTimeBoundaries1764400000000, RecipientModelV11764410000000, RecipientModelV1Lookups1764420000000, ProjectionVersions1764430000000, RecipientItemTombstones1764440000000];
+export const BACKBONE_MIGRATIONS = [Foundation1764340000000, IngestOutbox1764350000000, IngestAcceptFunction1764360000000, OutboxAutovacuum1764370000000, OutboxPerRequest1764380000000, AccessModel1764390000000, AccessTimeBoundaries1764400000000, RecipientModelV11764410000000, RecipientModelV1Lookups1764420000000, ProjectionVersions1764430000000, RecipientItemTombstones1764440000000, AccessLog1764450000000];

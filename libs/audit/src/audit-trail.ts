@@ -1,0 +1,110 @@
+import type { Pool } from 'pg';
+import { EVENT_TOPICS, type DataAccessed, type EventCodec } from '@backbone/contracts';
+import { withTransaction } from '@backbone/persistence';
+import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
+import { dataAccessedEvent, type AccessRecordInput, type AuditOperator } from './access-record';
+import { GroupCommit } from './group-commit';
+
+export const AUDIT_TOPIC = EVENT_TOPICS.DataAccessed;
+
+/** What the citizen's access log shows of one access, and what log control needs. */
+export interface AccessLogEntry {
+  practitioner: DataAccessed['practitioner'];
+  legalEntity: DataAccessed['legalEntity'];
+  pointOfCare: DataAccessed['pointOfCare'];
+  department: DataAccessed['department'];
+  purposeOfUse: DataAccessed['purposeOfUse'];
+  healthcareService: DataAccessed['healthcareService'];
+  decisionRef: string | null;
+  clientId: string;
+  action: DataAccessed['action'];
+  api: string;
+  categories: string[];
+  itemIds: string[];
+  relationshipId: string | null;
+}
+
+/**
+ * The audit trail: every access becomes a row in access_log (the citizen's log reads it) and a
+ * DataAccessed on the audit topic (through the outbox), in one transaction that commits before
+ * `record` resolves. Callers await it before any data leaves: if the audit cannot be written,
+ * nothing is shown.
+ *
+ * Concurrent requests share a transaction (group commit): while one is being written, the next
+ * ones queue and go together, so the cost of a commit is spread over every request waiting on it
+ * without adding a timer.
+ */
+export class AuditTrail {
+  private readonly writer: GroupCommit<AccessRecordInput>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly codec: EventCodec,
+    private readonly operator: AuditOperator,
+    options: { maxBatch?: number } = {},
+  ) {
+    this.writer = new GroupCommit((records) => this.write(records), options.maxBatch ?? 500);
+  }
+
+  /** Makes the accesses durable; resolves once committed, rejects if they could not be written. */
+  record(records: readonly AccessRecordInput[]): Promise<void> {
+    return this.writer.submit(records);
+  }
+
+  /** Registers the DataAccessed schema up front, so the first request does not wait on the registry. */
+  async warmUp(): Promise<void> {
+    await this.codec.schemaId('DataAccessed');
+  }
+
+  private async write(records: readonly AccessRecordInput[]): Promise<void> {
+    const events = records.map((record) => dataAccessedEvent(record, this.operator));
+    const messages: OutboxMessage[] = await Promise.all(
+      events.map(async (event) => ({
+        eventId: event.accessId,
+        eventType: 'DataAccessed',
+        topic: AUDIT_TOPIC,
+        key: event.envelope.patientKey,
+        value: await this.codec.encode('DataAccessed', event),
+      })),
+    );
+    const rows = events.map((event) => ({
+      access_id: event.accessId,
+      patient_key: event.envelope.patientKey,
+      accessed_at: event.accessedAt.toISOString(),
+      actor_kind: event.actorKind,
+      outcome: event.outcome,
+      reason_code: event.reasonCode,
+      emergency: event.emergency,
+      sperring_override: event.sperringOverride,
+      entry: logEntryOf(event),
+    }));
+    await withTransaction(this.pool, async (tx) => {
+      await tx.query(
+        `INSERT INTO access_log (access_id, patient_key, accessed_at, actor_kind, outcome, reason_code, emergency, sperring_override, entry)
+         SELECT r.access_id, r.patient_key, r.accessed_at, r.actor_kind, r.outcome, r.reason_code, r.emergency, r.sperring_override, r.entry
+           FROM json_to_recordset($1::json) AS r(access_id uuid, patient_key text, accessed_at timestamptz, actor_kind text, outcome text,
+                                                reason_code text, emergency boolean, sperring_override boolean, entry jsonb)`,
+        [JSON.stringify(rows)],
+      );
+      await enqueueOutboxMessages(tx, messages);
+    });
+  }
+}
+
+function logEntryOf(event: DataAccessed): AccessLogEntry {
+  return {
+    practitioner: event.practitioner,
+    legalEntity: event.legalEntity,
+    pointOfCare: event.pointOfCare,
+    department: event.department,
+    purposeOfUse: event.purposeOfUse,
+    healthcareService: event.healthcareService,
+    decisionRef: event.decisionRef,
+    clientId: event.clientId,
+    action: event.action,
+    api: event.api,
+    categories: event.dataCategories,
+    itemIds: event.itemIds,
+    relationshipId: event.relationshipId,
+  };
+}

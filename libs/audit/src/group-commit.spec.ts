@@ -1,0 +1,42 @@
+import { GroupCommit } from './group-commit';
+
+describe('GroupCommit', () => {
+  it('writes the first caller at once and everyone who arrived meanwhile together in the next write', async () => {
+    const writes: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const commit = new GroupCommit<number>(async (items) => {
+      writes.push([...items]);
+      if (writes.length === 1) await gate;
+    }, 100);
+    const first = commit.submit([1]);
+    const later = [commit.submit([2, 3]), commit.submit([4])];
+    release();
+    await Promise.all([first, ...later]);
+    expect(writes).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('never splits a caller and keeps batches at most maxBatch items (one caller may exceed it alone)', async () => {
+    const writes: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const commit = new GroupCommit<number>(async (items) => {
+      writes.push([...items]);
+      if (writes.length === 1) await gate;
+    }, 3);
+    const all = [commit.submit([0]), commit.submit([1, 2]), commit.submit([3, 4]), commit.submit([5, 6, 7, 8])];
+    release();
+    await Promise.all(all);
+    expect(writes).toEqual([[0], [1, 2], [3, 4], [5, 6, 7, 8]]);
+  });
+
+  it('rejects exactly the callers of a failed write and keeps going', async () => {
+    let calls = 0;
+    const commit = new GroupCommit<string>(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('database down');
+    }, 10);
+    await expect(commit.submit(['a'])).rejects.toThrow('database down');
+    await expect(commit.submit(['b'])).resolves.toBeUndefined();
+  });
+});

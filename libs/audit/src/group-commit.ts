@@ -1,0 +1,56 @@
+interface Waiting<T> {
+  readonly items: readonly T[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Writes submitted items in batches, one batch at a time: what arrives while a batch is being
+ * written waits for the next one. Under load every write carries many callers; when idle a caller
+ * is written at once (no timer). Each caller's promise settles with the batch that carried it.
+ */
+export class GroupCommit<T> {
+  private readonly waiting: Waiting<T>[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly write: (items: readonly T[]) => Promise<void>,
+    private readonly maxBatch: number,
+  ) {}
+
+  submit(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ items, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.takeBatch();
+        try {
+          await this.write(batch.flatMap((w) => w.items));
+          for (const w of batch) w.resolve();
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Callers in arrival order up to maxBatch items (a caller's items are never split). */
+  private takeBatch(): Waiting<T>[] {
+    let count = 0;
+    let n = 0;
+    while (n < this.waiting.length && (n === 0 || count + this.waiting[n].items.length <= this.maxBatch)) {
+      count += this.waiting[n].items.length;
+      n += 1;
+    }
+    return this.waiting.splice(0, n);
+  }
+}
