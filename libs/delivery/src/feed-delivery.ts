@@ -1,0 +1,92 @@
+import type { Pool } from 'pg';
+import { recipientDecision, type PolicyTable } from '@backbone/access-control';
+import type { AccessModelReader } from '@backbone/access-model';
+import type { SystemPrincipal } from '@backbone/auth';
+import { liveProjectionVersion } from '@backbone/projection';
+import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
+import { Coalesced } from './coalesced';
+import { decodeCursor, feedStart, type FeedCursor } from './feed-cursor';
+import { decideFeedPage, type FeedEntry, type FeedRow } from './feed-page';
+import { deliveryAccessRecords, type AccessRecorder, type DeliveryApi } from './delivery-audit';
+import type { ContentLevel } from './subscriber-registry';
+
+export interface FeedRequest {
+  /** The subscribing system (already authorised for this recipient and content level). */
+  principal: SystemPrincipal;
+  recipientKey: string;
+  after: FeedCursor;
+  limit: number;
+  content: ContentLevel;
+  api: DeliveryApi;
+}
+
+export interface DeliveredPage {
+  entries: FeedEntry[];
+  next: FeedCursor;
+  /** The page was full: more rows may follow at once. */
+  hasMore: boolean;
+}
+
+export type CursorResolution = { ok: true; cursor: FeedCursor } | { ok: false; kind: 'invalid'; rule: string } | { ok: false; kind: 'unavailable' };
+
+/**
+ * A recipient's feed as delivered to a subscriber: the live version of the recipient read model in
+ * feed order after a cursor, each item decided again by the need-to-know engine over the access
+ * model as it is now (refreshed once per page), and the delivery recorded in the audit trail
+ * before the page is returned, so nothing leaves unaudited. If the audit cannot be written the
+ * page is not delivered (the call rejects).
+ */
+export class FeedDelivery {
+  private readonly refreshAccess: Coalesced;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly access: AccessModelReader,
+    private readonly table: PolicyTable,
+    private readonly audit: AccessRecorder,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly name: string = RECIPIENT_MODEL,
+  ) {
+    this.refreshAccess = new Coalesced(() => this.access.refresh());
+  }
+
+  liveVersion(): Promise<number | undefined> {
+    return liveProjectionVersion(this.pool, this.name);
+  }
+
+  /** The start of the live feed, or the position a subscriber's cursor names (checked against the live version). */
+  async resolveCursor(text: string | undefined): Promise<CursorResolution> {
+    const version = await this.liveVersion();
+    if (version === undefined) return { ok: false, kind: 'unavailable' };
+    if (text === undefined) return { ok: true, cursor: feedStart(version) };
+    const decoded = decodeCursor(text, version);
+    return decoded.ok ? decoded : { ok: false, kind: 'invalid', rule: decoded.rule };
+  }
+
+  async deliver(request: FeedRequest): Promise<DeliveredPage> {
+    const t = recipientModelTables(request.after.version);
+    const [{ rows }] = await Promise.all([
+      this.pool.query<FeedRow>(
+        `SELECT r.seq, r.item_key AS "itemKey", r.patient_key AS "patientKey", r.event_id AS "eventId", r.category, r.status,
+                r.removed_at IS NOT NULL AS removed, p.event_type AS "eventType", p.data_ref AS "dataRef", p.access,
+                p.content->'envelope'->'patient' AS patient, CASE WHEN $4 THEN p.content::text END AS content
+           FROM ${t.recipientItem} r LEFT JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
+          WHERE r.recipient_key = $1 AND r.seq > $2
+          ORDER BY r.seq
+          LIMIT $3`,
+        [request.recipientKey, request.after.readSeq.toString(), request.limit, request.content === 'full'],
+      ),
+      // Every revocation the access projector has committed before this page is read counts.
+      this.refreshAccess.run(),
+    ]);
+    const at = this.clock();
+    const facts = this.access.index;
+    const page = decideFeedPage(rows, request.after, request.content, (patientKey, item) =>
+      recipientDecision(facts.factsOf(patientKey), request.recipientKey, item, at, this.table),
+    );
+    if (page.deliveries.length > 0) {
+      await this.audit.record(deliveryAccessRecords(request.principal, request.recipientKey, page.deliveries, request.api, at));
+    }
+    return { entries: page.entries, next: page.next, hasMore: rows.length === request.limit };
+  }
+}
