@@ -73,3 +73,16 @@ export const RULE_REASONS: Readonly<Record<RuleName, readonly ReasonCode[]>> = {
   'citizen-release': ['DENY_NOT_RELEASED_TO_CITIZEN', 'PERMIT_CITIZEN_OWN_DATA'],
   decision: [],
 };
+
+/**
+ * Denials about the requester alone, whatever the patient (no person behind the call, too low a
+ * security level, a stale attestation): an API may say them, since they reveal nothing about the
+ * patient. Every other denial is answered as "not found".
+ */
+export const REQUESTER_DENIALS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  'DENY_DEFAULT',
+  'DENY_SYSTEM_REQUESTER',
+  'DENY_SECURITY_LEVEL',
+  'DENY_ATTESTATION_EXPIRED',
+  'DENY_ATTESTATION_IN_FUTURE',
+]);

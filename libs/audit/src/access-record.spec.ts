@@ -52,7 +52,7 @@ describe('dataAccessedEvent', () => {
 
   it('records a health worker with name, HPR, organisation, department, purpose and decision, valid against the schema', () => {
     const hw = principal(exampleHealthWorkerClaims(at));
-    const event = dataAccessedEvent(input(hw), operator, '0b7c1c52-4a55-4d6c-9d0a-54b3f1c0a001');
+    const event = dataAccessedEvent({ ...input(hw), accessId: '0b7c1c52-4a55-4d6c-9d0a-54b3f1c0a001' }, operator);
     expect(type.isValid(event, { errorHook: (path) => { throw new Error(`invalid at ${path.join('.')}`); } })).toBe(true);
     expect(event).toMatchObject({
       actorKind: 'HEALTH_PERSONNEL',

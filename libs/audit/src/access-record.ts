@@ -36,6 +36,8 @@ export interface AccessRecordInput {
   readonly accessedAt: Date;
   /** For a system principal: the recipient organisation it received for (webhooks, feeds). */
   readonly onBehalfOf?: Organisation;
+  /** The access record's id, when the caller wants to return it (default: a new UUID). */
+  readonly accessId?: string;
 }
 
 /** Rank of the permit reasons: the strongest one explains an access that used several. */
@@ -79,8 +81,9 @@ export interface AuditOperator {
 const org = (orgNumber: string, name?: string): Organisation => ({ orgNumber, reshId: null, herId: null, name: name ?? null });
 
 /** The BALP-shaped DataAccessed event for one access. */
-export function dataAccessedEvent(input: AccessRecordInput, operator: AuditOperator, accessId: string = randomUUID()): DataAccessed {
+export function dataAccessedEvent(input: AccessRecordInput, operator: AuditOperator): DataAccessed {
   const { principal, verdict } = input;
+  const accessId = input.accessId ?? randomUUID();
   const base = {
     envelope: {
       eventId: accessId,

@@ -111,3 +111,26 @@ export function bodyParserErrors(error: unknown, _req: Request, res: Response, n
   const body = bodyParserProblem(error);
   res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
+
+/** One failing field of a request and the rule it breaks. */
+export interface FieldError {
+  field: string;
+  rule: string;
+}
+
+/** The failing fields of a zod parse, as problem+json names them (dotted paths, the rule in words). */
+export function fieldErrorsOf(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string; keys?: readonly string[] }>, prefix = ''): FieldError[] {
+  const fieldOf = (path: ReadonlyArray<PropertyKey>) => [prefix, ...path.map(String)].filter(Boolean).join('.') || '(body)';
+  // An unknown field is named itself, so a caller sees which of their fields is not part of the contract.
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.keys
+      ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), rule: 'is not a field of this request' }))
+      : [{ field: fieldOf(issue.path), rule: issue.message }],
+  );
+}
+
+/** 422 validation-failed (a body that breaks its contract) or 400 bad-request (an unusable parameter), naming every field. */
+export function invalidRequest(errors: FieldError[], status: 400 | 422 = 422): ProblemException {
+  const title = status === 422 ? 'The request breaks its contract' : 'Bad request parameters';
+  return new ProblemException(problem(status, status === 422 ? 'validation-failed' : 'bad-request', title, { errors }));
+}

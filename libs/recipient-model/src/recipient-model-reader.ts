@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { dataItemFromJson, recipientKeyOf, type DataCategory, type DataItem, type Decision, type HealthWorkerRequester } from '@backbone/access-control';
+import { dataItemFromJson, recipientKeyOf, type CitizenRequester, type DataCategory, type DataItem, type Decision, type HealthWorkerRequester } from '@backbone/access-control';
 import type { AccessModelReader } from '@backbone/access-model';
 import { liveProjectionVersion } from '@backbone/projection';
 import { RECIPIENT_MODEL, recipientModelTables } from './recipient-model-tables';
@@ -12,8 +12,8 @@ export interface VisibleItem {
   category: DataCategory;
   dataRef: string | null;
   eventId: string;
-  /** The recipient's feed number at the item's last change. */
-  seq: string;
+  /** The recipient's feed number at the item's last change (none when read from the patient store). */
+  seq: string | null;
   recipientKey: string;
   /** The event that last changed the item, as JSON text (returned whole, never parsed here). */
   content: string;
@@ -37,24 +37,13 @@ export class RecipientModelReader {
   /**
    * What a health worker may see of a patient now, from the read models of the recipients they act
    * for (their organisation, point of care and department, and themselves). Items the engine denies
-   * are left out; `denied` counts them (for the audit record, never shown).
+   * are left out; `denied` holds their decisions (for the audit record, never shown).
    */
-  async itemsFor(requester: HealthWorkerRequester, patientKey: string, options: { categories?: readonly DataCategory[]; at?: Date } = {}): Promise<{ items: VisibleItem[]; denied: number }> {
+  async itemsFor(requester: HealthWorkerRequester, patientKey: string, options: { categories?: readonly DataCategory[]; at?: Date } = {}): Promise<{ items: VisibleItem[]; denied: Decision[] }> {
     const [version] = await Promise.all([liveProjectionVersion(this.pool, this.name), this.access.refresh()]);
-    if (version === undefined) return { items: [], denied: 0 };
+    if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
-    const { rows } = await this.pool.query<{
-      item_key: string;
-      event_type: string;
-      status: string;
-      category: DataCategory;
-      data_ref: string | null;
-      event_id: string;
-      seq: string;
-      recipient_key: string;
-      content: string;
-      access: Record<string, unknown>;
-    }>(
+    const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string }>(
       // DISTINCT ON: an item held by two of the requester's recipients (the department and the
       // practitioner) is shown once.
       `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key, p.content::text AS content, p.access
@@ -65,30 +54,104 @@ export class RecipientModelReader {
     );
     const at = options.at ?? new Date();
     const items: VisibleItem[] = [];
-    let denied = 0;
+    const denied: Decision[] = [];
     for (const r of rows) {
       const access = dataItemFromJson(r.access);
       const decision = this.access.decide(patientKey, requester, access, at);
       if (decision.effect !== 'PERMIT') {
-        denied += 1;
+        denied.push(decision);
         continue;
       }
-      items.push({
-        itemKey: r.item_key,
-        eventType: r.event_type,
-        status: r.status,
-        category: r.category,
-        dataRef: r.data_ref,
-        eventId: r.event_id,
-        seq: r.seq,
-        recipientKey: r.recipient_key,
-        content: r.content,
-        access,
-        decision,
-      });
+      items.push(visibleItem(r, access, decision, r.seq, r.recipient_key));
     }
     return { items, denied };
   }
+
+  /**
+   * A health worker's inbox: the newest items (across patients) that reached the recipients they
+   * act for since a time, each decided now; what the engine denies is left out.
+   */
+  async inboxFor(requester: HealthWorkerRequester, options: { since: Date; limit: number; at?: Date }): Promise<Array<VisibleItem & { patientKey: string }>> {
+    const [version] = await Promise.all([liveProjectionVersion(this.pool, this.name), this.access.refresh()]);
+    if (version === undefined) return [];
+    const t = recipientModelTables(version);
+    const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string; patient_key: string }>(
+      `SELECT DISTINCT ON (r.updated_at, p.patient_key, p.item_key) p.patient_key, p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id,
+              r.seq, r.recipient_key, p.content::text AS content, p.access
+         FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
+        WHERE r.recipient_key = ANY($1::text[]) AND r.removed_at IS NULL AND r.updated_at >= $2
+        ORDER BY r.updated_at DESC, p.patient_key, p.item_key
+        LIMIT $3`,
+      [recipientKeysOf(requester), options.since, options.limit],
+    );
+    const at = options.at ?? new Date();
+    const items: Array<VisibleItem & { patientKey: string }> = [];
+    for (const r of rows) {
+      const access = dataItemFromJson(r.access);
+      const decision = this.access.decide(r.patient_key, requester, access, at);
+      if (decision.effect === 'PERMIT') items.push({ ...visibleItem(r, access, decision, r.seq, r.recipient_key), patientKey: r.patient_key });
+    }
+    return items;
+  }
+
+  /**
+   * What the citizen may see of their own data now: every item of the patient store (a citizen is
+   * no recipient), each decided for the citizen, so items under delayed release (NORU, a lab's
+   * releaseToCitizenAt) stay hidden until released.
+   */
+  async itemsForCitizen(requester: CitizenRequester, patientKey: string, options: { categories?: readonly DataCategory[]; at?: Date } = {}): Promise<{ items: VisibleItem[]; denied: Decision[] }> {
+    const version = await liveProjectionVersion(this.pool, this.name);
+    if (version === undefined) return { items: [], denied: [] };
+    const t = recipientModelTables(version);
+    const { rows } = await this.pool.query<PatientItemRow>(
+      `SELECT item_key, event_type, status, category, data_ref, event_id, content::text AS content, access
+         FROM ${t.patientItem}
+        WHERE patient_key = $1 AND ($2::text[] IS NULL OR category = ANY($2::text[]))
+        ORDER BY item_key`,
+      [patientKey, options.categories ?? null],
+    );
+    const at = options.at ?? new Date();
+    const items: VisibleItem[] = [];
+    const denied: Decision[] = [];
+    for (const r of rows) {
+      const access = dataItemFromJson(r.access);
+      // The citizen's decision needs no access facts (blocks bind health personnel, not the patient).
+      const decision = this.access.decide(patientKey, requester, access, at);
+      if (decision.effect !== 'PERMIT') {
+        denied.push(decision);
+        continue;
+      }
+      items.push(visibleItem(r, access, decision, null, ''));
+    }
+    return { items, denied };
+  }
+}
+
+interface PatientItemRow {
+  item_key: string;
+  event_type: string;
+  status: string;
+  category: DataCategory;
+  data_ref: string | null;
+  event_id: string;
+  content: string;
+  access: Record<string, unknown>;
+}
+
+function visibleItem(r: PatientItemRow, access: DataItem, decision: Decision, seq: string | null, recipientKey: string): VisibleItem {
+  return {
+    itemKey: r.item_key,
+    eventType: r.event_type,
+    status: r.status,
+    category: r.category,
+    dataRef: r.data_ref,
+    eventId: r.event_id,
+    seq,
+    recipientKey,
+    content: r.content,
+    access,
+    decision,
+  };
 }
 
 /**
@@ -101,6 +164,9 @@ export function recipientKeysOf(requester: HealthWorkerRequester): string[] {
     { legalEntity: requester.legalEntity },
     ...(requester.pointOfCare ? [{ legalEntity: requester.legalEntity, pointOfCare: requester.pointOfCare }] : []),
     ...(requester.pointOfCare && requester.department ? [{ legalEntity: requester.legalEntity, pointOfCare: requester.pointOfCare, department: requester.department }] : []),
+    // A governance event may name the department without its point of care (an emergency access
+    // registered by a hospital's record system often does): that recipient is the same people.
+    ...(requester.department ? [{ legalEntity: requester.legalEntity, department: requester.department }] : []),
   ];
   return levels.flatMap((level) => [recipientKeyOf(level), ...(requester.hprNumber ? [recipientKeyOf({ ...level, practitionerHpr: requester.hprNumber })] : [])]);
 }

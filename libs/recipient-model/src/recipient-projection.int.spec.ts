@@ -187,7 +187,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       const read = await reader.itemsFor(homeNurse(new Date()), key);
       return read.items.length === 0 ? read : undefined;
     }, 'the item hidden by the query-time check');
-    expect(hidden.denied).toBe(1);
+    expect(hidden.denied.map((d) => d.reason)).toEqual(['DENY_NO_RELATIONSHIP']);
     expect((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(1);
 
     // Back up, the projector cleans up after.

@@ -1,0 +1,98 @@
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadPolicyTable } from '@backbone/access-control';
+import { AccessModelReader } from '@backbone/access-model';
+import { AccessLogReader, AuditTrail } from '@backbone/audit';
+import { AuthModule, authModuleOptions } from '@backbone/auth';
+import { AppConfigModule } from '@backbone/config';
+import { cachedPatientKeys, EventCodec, SchemaSet } from '@backbone/contracts';
+import { KAFKA, KafkaModule } from '@backbone/messaging';
+import { createLogger, LoggingModule, ObservabilityModule } from '@backbone/observability';
+import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
+import { retryUntilDone } from '@backbone/platform';
+import { RecipientModelReader } from '@backbone/recipient-model';
+import { AvroSerde, SerdeModule } from '@backbone/serde';
+import { CitizenController } from './citizen/citizen.controller';
+import { CitizenReads } from './citizen/citizen-reads.service';
+import type { QueryApiConfig } from './query-api.config';
+import { InboxReads } from './reading/inbox.service';
+import { PatientReads } from './reading/patient-reads.service';
+import { PatientsController } from './reading/patients.controller';
+
+const QUERY_CONFIG = Symbol('QUERY_CONFIG');
+const POOL = Symbol('POOL');
+const PATIENT_KEYS = Symbol('PATIENT_KEYS');
+
+/** The read side for people: health personnel's patient views and inbox, the citizen's own views. */
+@Module({})
+export class QueryApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopping = false;
+
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly access: AccessModelReader,
+    @Inject(QUERY_CONFIG) private readonly config: QueryApiConfig,
+  ) {}
+
+  static forRoot(config: QueryApiConfig): DynamicModule {
+    return {
+      module: QueryApiModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forApp('query-api', config.LOG_LEVEL),
+        // Kafka only for the readiness check: audit records reach Kafka through the outbox relay.
+        KafkaModule.forRoot(config, createLogger('query-api', config.LOG_LEVEL)),
+        SerdeModule.forRoot(config.SCHEMA_REGISTRY_URL),
+        PersistenceModule.forRoot(config),
+        // Tenor synthetic person numbers in citizen tokens only where synthetic identifiers are allowed (development, test).
+        AuthModule.forRoot({ ...authModuleOptions(config), principal: { allowSyntheticPid: config.ALLOW_SYNTHETIC_IDENTIFIERS } }),
+        ObservabilityModule.forApp({ app: 'query-api', kafkaToken: KAFKA, registryUrl: config.SCHEMA_REGISTRY_URL }),
+      ],
+      controllers: [PatientsController, CitizenController],
+      providers: [
+        { provide: QUERY_CONFIG, useValue: config },
+        { provide: POOL, useFactory: (dataSource: DataSource) => pgPoolOf(dataSource), inject: [DataSource] },
+        { provide: PATIENT_KEYS, useFactory: () => cachedPatientKeys(config.PATIENT_KEY_SECRET) },
+        { provide: AccessModelReader, useFactory: (pool: Pool) => new AccessModelReader(pool, loadPolicyTable(config.ACCESS_POLICY_FILE)), inject: [POOL] },
+        { provide: RecipientModelReader, useFactory: (pool: Pool, access: AccessModelReader) => new RecipientModelReader(pool, access), inject: [POOL, AccessModelReader] },
+        { provide: AccessLogReader, useFactory: (pool: Pool) => new AccessLogReader(pool), inject: [POOL] },
+        {
+          provide: AuditTrail,
+          useFactory: (pool: Pool, serde: AvroSerde) =>
+            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), {
+              organisation: { orgNumber: config.AUDIT_OPERATOR_ORG_NUMBER, reshId: null, herId: null, name: config.AUDIT_OPERATOR_NAME },
+              systemId: 'oslo-backbone-query-api',
+            }),
+          inject: [POOL, AvroSerde],
+        },
+        {
+          provide: PatientReads,
+          useFactory: (reader: RecipientModelReader, access: AccessModelReader, audit: AuditTrail, keys: (v: string) => string) => new PatientReads(reader, access, audit, keys),
+          inject: [RecipientModelReader, AccessModelReader, AuditTrail, PATIENT_KEYS],
+        },
+        { provide: InboxReads, useFactory: (reader: RecipientModelReader, audit: AuditTrail) => new InboxReads(reader, audit), inject: [RecipientModelReader, AuditTrail] },
+        {
+          provide: CitizenReads,
+          useFactory: (reader: RecipientModelReader, log: AccessLogReader, audit: AuditTrail, keys: (v: string) => string) =>
+            new CitizenReads(reader, log, audit, keys, { allowSyntheticIdentifiers: config.ALLOW_SYNTHETIC_IDENTIFIERS }),
+          inject: [RecipientModelReader, AccessLogReader, AuditTrail, PATIENT_KEYS],
+        },
+      ],
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    const logger = createLogger('query-api', this.config.LOG_LEVEL);
+    // The access model is read whole once at start (later requests read only what changed), and
+    // the audit schema registered, so the first requests do not pay for either.
+    void retryUntilDone('warming up the access model and the audit schema', async () => {
+      await this.access.refresh();
+      await this.audit.warmUp();
+    }, logger, () => this.stopping);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopping = true;
+  }
+}
