@@ -146,6 +146,18 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
     expect(audited.value).toMatchObject({ outcome: 'PERMIT', actorKind: 'HEALTH_PERSONNEL', api: 'POST /patients/summary', envelope: { patient: { value: patient.fnr } } });
   }, 60_000);
 
+  it("lists the measurement in the home nurse's inbox with the patient it is about, one SEARCH audit per patient", async () => {
+    const inbox = await post('/inbox', await kari(), { since: new Date(Date.now() - 3600_000).toISOString(), limit: 200 }).expect(200);
+    const entry = inbox.body.entries.find((e: { itemKey: string }) => e.itemKey === `dho:${measurementId}`);
+    expect(entry).toMatchObject({ patient: { system: 'FNR', value: patient.fnr }, recipientKey: 'org:958935420/poc:934567897', basis: 'PERMIT_CARE_RELATIONSHIP' });
+    const { rows } = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM access_log WHERE access_id = ANY($1::uuid[]) AND patient_key = $2 AND entry->>'action' = 'SEARCH'",
+      [inbox.body.accessIds, patient.key],
+    );
+    expect(rows[0].n).toBe(1);
+    expect((await post('/inbox', await kari(), { limit: 0 }).expect(422)).body.errors).toEqual([{ field: 'limit', rule: 'must be a whole number from 1 to 200' }]);
+  });
+
   it('answers 404 for a category the service may not see, a purpose it may not use and an unknown patient, and audits each denial', async () => {
     const lab = await post('/patients/categories/lab', await kari(), { patient: { system: 'FNR', value: patient.fnr } }).expect(404);
     expect(lab.body).toMatchObject({ type: '/problems/patient-not-found', status: 404 });
