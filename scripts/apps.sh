@@ -10,7 +10,7 @@ PID_DIR="$STACK_DIR/pids"
 LOG_DIR="$STACK_DIR/logs"
 APPS_START_TIMEOUT="${APPS_START_TIMEOUT:-60}"
 # name:port for each HTTP app; the port is the app's default PORT (see .env.example).
-APPS=("ingest-api:${INGEST_API_PORT:-3000}" "outbox-relay:${OUTBOX_RELAY_PORT:-3001}" "access-projector:${ACCESS_PROJECTOR_PORT:-3002}" "recipient-projector:${RECIPIENT_PROJECTOR_PORT:-3003}" "query-api:${QUERY_API_PORT:-3004}")
+APPS=("ingest-api:${INGEST_API_PORT:-3000}" "outbox-relay:${OUTBOX_RELAY_PORT:-3001}" "access-projector:${ACCESS_PROJECTOR_PORT:-3002}" "recipient-projector:${RECIPIENT_PROJECTOR_PORT:-3003}" "query-api:${QUERY_API_PORT:-3004}" "delivery:${DELIVERY_PORT:-3005}")
 
 say() { printf '[apps] %s\n' "$*"; }
 is_running() { local pid; pid="$(cat "$PID_DIR/$1.pid" 2>/dev/null)" && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
