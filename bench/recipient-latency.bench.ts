@@ -10,26 +10,17 @@
 //                                    same 1,000 events/s of clinical load running. Goal: p99 <= 250 ms.
 // Visibility is observed by polling every 5 ms (the recipient's feed by sequence number, or the
 // query path for one patient), so figures carry up to ~5 ms of polling granularity.
-import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { Client, Pool } from 'pg';
 import { defaultPolicyTable, recipientKeyOf } from '@backbone/access-control';
-import { AccessModelReader, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { loadConfig, stackEnv } from '@backbone/config';
-import { exampleEvent, loadTopicCatalog, provisionTopics, SchemaSet, type EventTypeName } from '@backbone/contracts';
-import { createKafka } from '@backbone/messaging';
-import { createLogger } from '@backbone/observability';
-import { RECIPIENT_TOPICS, RecipientModelReader, recipientModelTables } from '@backbone/recipient-model';
+import { AccessModelReader } from '@backbone/access-model';
+import { exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { RecipientModelReader, recipientModelTables } from '@backbone/recipient-model';
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
 import { atFixedRate } from './support/fixed-rate';
-import { benchToken, ingestClient, startIngestApp, waitIngestReady } from './support/ingest-process';
-import { freshDatabase, startAccessProjector, startProjectorApp } from './support/projector-process';
+import { homeCareFor, startPipeline, type Pipeline } from './support/pipeline';
 import { median, percentile, writeResults } from './support/results';
-import { startGroupAtEnds } from '../test/support/stack-clients';
 import { HOME_CARE, homeNurse } from '../test/support/test-requesters';
 
-const ROOT = join(__dirname, '..');
 const MODE = process.argv[2];
 const RATE = Number(process.env.BENCH_RATE ?? 1_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -41,67 +32,6 @@ const HOME_CARE_KEY = recipientKeyOf(HOME_CARE);
 const TABLES = recipientModelTables(1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-interface Pipeline {
-  db: Client;
-  pool: Pool;
-  post: (path: string, body: string | Buffer) => Promise<void>;
-  stop: () => Promise<void>;
-}
-
-async function startPipeline(): Promise<Pipeline> {
-  execFileSync('bash', [join(ROOT, 'scripts', 'stack.sh'), 'up'], { stdio: 'inherit' });
-  for (const app of ['ingest-api', 'outbox-relay', 'access-projector', 'recipient-projector']) execFileSync('npx', ['nest', 'build', app], { cwd: ROOT, stdio: 'inherit' });
-  const kafka = createKafka(loadConfig(stackEnv), createLogger('latency-bench', 'warn'));
-  await provisionTopics(kafka, loadTopicCatalog());
-  const databaseUrl = await freshDatabase(DATABASE);
-  // New groups at the topics' ends: the projectors see this run's events, not the topics' history.
-  const accessGroup = `access-latency-${randomUUID()}`;
-  const recipientGroup = `recipient-latency-${randomUUID()}`;
-  await startGroupAtEnds(kafka, accessGroup, [GOVERNANCE_TOPIC]);
-  await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS);
-  const apps: ChildProcess[] = [startIngestApp(databaseUrl, PORT)];
-  await waitIngestReady(PORT); // migrates the fresh database before the others start
-  apps.push(
-    startProjectorApp('outbox-relay', databaseUrl, PORT + 1, {}),
-    startAccessProjector(databaseUrl, accessGroup, PORT + 2),
-    startProjectorApp('recipient-projector', databaseUrl, PORT + 3, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup }),
-  );
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  const pool = new Pool({ connectionString: databaseUrl, max: 4 });
-  const post = ingestClient(PORT, await benchToken());
-  return {
-    db,
-    pool,
-    post,
-    stop: async () => {
-      for (const app of apps) app.kill('SIGTERM');
-      await db.end().catch(() => undefined);
-      await pool.end().catch(() => undefined);
-    },
-  };
-}
-
-/** Care relationships for every patient (home care), through the ingest API; resolves when home care holds them all. */
-async function homeCareFor(pipeline: Pipeline, schemas: SchemaSet, patients: SyntheticPatient[]): Promise<Map<string, string>> {
-  const relationships = new Map<string, string>();
-  for (let i = 0; i < patients.length; i += 500) {
-    const events = patients.slice(i, i + 500).map(({ fnr, key }) => {
-      const relationshipId = randomUUID();
-      relationships.set(key, relationshipId);
-      return { ...exampleEvent(schemas, 'CareRelationshipStarted', { patientFnr: fnr }), relationshipId };
-    });
-    await pipeline.post('/events/batch', JSON.stringify({ events }));
-  }
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const { rows } = await pipeline.db.query<{ n: number }>('SELECT count(*)::int AS n FROM access_audience WHERE recipient_key = $1', [HOME_CARE_KEY]);
-    if (rows[0].n >= patients.length) return relationships;
-    if (Date.now() > deadline) throw new Error(`home care reached only ${rows[0].n} of ${patients.length} patients in 2 minutes`);
-    await sleep(200);
-  }
-}
 
 /** The clinical load: 3/5 home measurements and 1/5 medication lists (home care sees both), 1/5 lab results (it does not). */
 function clinicalBody(schemas: SchemaSet, patients: SyntheticPatient[]) {
@@ -237,7 +167,7 @@ function nurseBlocked(schemas: SchemaSet, fnr: string) {
 
 async function main(): Promise<void> {
   if (MODE !== 'latency' && MODE !== 'revocation') throw new Error('usage: tsx bench/recipient-latency.bench.ts latency|revocation');
-  const pipeline = await startPipeline();
+  const pipeline = await startPipeline(DATABASE, PORT);
   try {
     const schemas = SchemaSet.load();
     const patients = syntheticPatients(patientKeySecret(), PATIENTS);

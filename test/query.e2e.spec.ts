@@ -120,7 +120,10 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
   it('shows the home nurse what home care may see, audits the access first, and publishes the DataAccessed', async () => {
     const response = await summary(await kari()).expect(200);
     expect(response.body.items.map((i: { itemKey: string }) => i.itemKey)).toEqual([`dho:${measurementId}`]);
-    expect(response.body.items[0]).toMatchObject({ category: 'DHO', basis: 'PERMIT_CARE_RELATIONSHIP', event: { observationId: measurementId } });
+    expect(response.body.items[0]).toMatchObject({ category: 'DHO', basis: 'PERMIT_CARE_RELATIONSHIP', custodian: expect.stringMatching(/^\d{9}$/), occurredAt: expect.any(String) });
+    expect(response.body.items[0].event).toBeUndefined();
+    const dho = await post('/patients/categories/dho', await kari(), { patient: { system: 'FNR', value: patient.fnr } }).expect(200);
+    expect(dho.body.items[0]).toMatchObject({ itemKey: `dho:${measurementId}`, event: { observationId: measurementId } });
     const accessId = response.headers['x-access-id'];
     expect(response.body.accessId).toBe(accessId);
     expect(await logRow(accessId)).toMatchObject({

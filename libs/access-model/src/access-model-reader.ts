@@ -31,8 +31,30 @@ export class AccessModelReader {
     this.index = new AccessIndex(table);
   }
 
-  /** Reads every change since the last call into the index; returns how many patients changed. */
-  async refresh(pageSize = 10_000): Promise<number> {
+  private reading?: Promise<number>;
+  private next?: Promise<number>;
+
+  /**
+   * Reads every change committed before this call into the index; returns how many patients
+   * changed. Concurrent callers share reads: a read already running may have started before a
+   * caller's change committed, so callers that arrive during it share the one read after it.
+   * Under load that is two reads in flight at most, whatever the request rate.
+   */
+  refresh(): Promise<number> {
+    if (!this.reading) {
+      this.reading = this.readChanges().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
+    this.next ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.refresh();
+      });
+    return this.next;
+  }
+
+  private async readChanges(pageSize = 10_000): Promise<number> {
     let changed = 0;
     for (;;) {
       const { rows } = await this.pool.query<{ patient_key: string; facts: object; change_seq: string }>(

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import { EVENT_TOPICS, type DataAccessed, type EventCodec } from '@backbone/contracts';
-import { withTransaction } from '@backbone/persistence';
-import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
+import { outboxInsert, type OutboxMessage } from '@backbone/publisher';
 import { dataAccessedEvent, type AccessRecordInput, type AuditOperator } from './access-record';
 import { GroupCommit } from './group-commit';
 
@@ -26,7 +25,7 @@ export interface AccessLogEntry {
 
 /**
  * The audit trail: every access becomes a row in access_log (the citizen's log reads it) and a
- * DataAccessed on the audit topic (through the outbox), in one transaction that commits before
+ * DataAccessed on the audit topic (through the outbox), in one statement that commits before
  * `record` resolves. Callers await it before any data leaves: if the audit cannot be written,
  * nothing is shown.
  *
@@ -78,16 +77,19 @@ export class AuditTrail {
       sperring_override: event.sperringOverride,
       entry: logEntryOf(event),
     }));
-    await withTransaction(this.pool, async (tx) => {
-      await tx.query(
-        `INSERT INTO access_log (access_id, patient_key, accessed_at, actor_kind, outcome, reason_code, emergency, sperring_override, entry)
+    // One statement: the log rows and the outbox row commit together (a statement is atomic), in
+    // one round trip. Each round trip is a system call pair, and those are what a request pays most for here.
+    const outbox = outboxInsert(messages, 2);
+    await this.pool.query(
+      `WITH log AS (
+         INSERT INTO access_log (access_id, patient_key, accessed_at, actor_kind, outcome, reason_code, emergency, sperring_override, entry)
          SELECT r.access_id, r.patient_key, r.accessed_at, r.actor_kind, r.outcome, r.reason_code, r.emergency, r.sperring_override, r.entry
            FROM json_to_recordset($1::json) AS r(access_id uuid, patient_key text, accessed_at timestamptz, actor_kind text, outcome text,
-                                                reason_code text, emergency boolean, sperring_override boolean, entry jsonb)`,
-        [JSON.stringify(rows)],
-      );
-      await enqueueOutboxMessages(tx, messages);
-    });
+                                                reason_code text, emergency boolean, sperring_override boolean, entry jsonb)
+       )
+       ${outbox.text}`,
+      [JSON.stringify(rows), ...outbox.values],
+    );
   }
 }
 

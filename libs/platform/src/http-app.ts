@@ -37,6 +37,9 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   app.use(json({ limit: options.bodyLimitBytes ?? 100 * 1024 }));
   app.use(bodyParserErrors);
   app.disable('x-powered-by');
+  // No ETags: every answer is per caller and audited, never revalidated from a cache, and hashing
+  // each body costs more than it could save.
+  app.set('etag', false);
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemDetailsFilter());

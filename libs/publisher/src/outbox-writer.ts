@@ -17,11 +17,22 @@ export interface OutboxMessage {
  */
 export async function enqueueOutboxMessages(tx: ClientBase, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await tx.query(
-    `INSERT INTO outbox (event_ids, event_types, topics, message_keys, message_values, value_lengths, last_event_seq, event_count)
-     VALUES ($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea, $6::int[],
-             (SELECT max(nextval('outbox_event_seq')) FROM generate_series(1, $7::int)), $7::int)`,
-    [
+  const insert = outboxInsert(messages);
+  await tx.query(insert.text, insert.values);
+}
+
+/**
+ * The outbox INSERT for messages, as SQL text and values, its parameters numbered from
+ * `firstParameter`: for a caller that writes the outbox row in the same statement as its own rows
+ * (one round trip, atomic without an explicit transaction).
+ */
+export function outboxInsert(messages: readonly OutboxMessage[], firstParameter = 1): { text: string; values: unknown[] } {
+  const $ = (n: number) => `$${firstParameter + n - 1}`;
+  return {
+    text: `INSERT INTO outbox (event_ids, event_types, topics, message_keys, message_values, value_lengths, last_event_seq, event_count)
+     VALUES (${$(1)}::uuid[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::bytea, ${$(6)}::int[],
+             (SELECT max(nextval('outbox_event_seq')) FROM generate_series(1, ${$(7)}::int)), ${$(7)}::int)`,
+    values: [
       messages.map((m) => m.eventId),
       messages.map((m) => m.eventType),
       messages.map((m) => m.topic),
@@ -30,5 +41,5 @@ export async function enqueueOutboxMessages(tx: ClientBase, messages: readonly O
       messages.map((m) => m.value.length),
       messages.length,
     ],
-  );
+  };
 }

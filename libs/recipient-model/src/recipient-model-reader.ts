@@ -15,8 +15,8 @@ export interface VisibleItem {
   /** The recipient's feed number at the item's last change (none when read from the patient store). */
   seq: string | null;
   recipientKey: string;
-  /** The event that last changed the item, as JSON text (returned whole, never parsed here). */
-  content: string;
+  /** The event that last changed the item, as JSON text (returned whole, never parsed here); null when not asked for. */
+  content: string | null;
   access: DataItem;
   decision: Decision;
 }
@@ -28,29 +28,47 @@ export interface VisibleItem {
  * block or a withdrawn consent hides an item at the next request, before the projector cleans up.
  */
 export class RecipientModelReader {
+  private live?: { version: number | undefined; readAt: number };
+
   constructor(
     private readonly pool: Pool,
     private readonly access: AccessModelReader,
     private readonly name: string = RECIPIENT_MODEL,
+    /** How long the live version is remembered: a switch reaches readers within this time. */
+    private readonly versionTtlMs = 1_000,
   ) {}
+
+  /** The live version, asked of PostgreSQL at most once per versionTtlMs. */
+  private async liveVersion(): Promise<number | undefined> {
+    const now = Date.now();
+    if (this.live && now - this.live.readAt < this.versionTtlMs) return this.live.version;
+    const version = await liveProjectionVersion(this.pool, this.name);
+    this.live = { version, readAt: now };
+    return version;
+  }
 
   /**
    * What a health worker may see of a patient now, from the read models of the recipients they act
    * for (their organisation, point of care and department, and themselves). Items the engine denies
    * are left out; `denied` holds their decisions (for the audit record, never shown).
    */
-  async itemsFor(requester: HealthWorkerRequester, patientKey: string, options: { categories?: readonly DataCategory[]; at?: Date } = {}): Promise<{ items: VisibleItem[]; denied: Decision[] }> {
-    const [version] = await Promise.all([liveProjectionVersion(this.pool, this.name), this.access.refresh()]);
+  async itemsFor(
+    requester: HealthWorkerRequester,
+    patientKey: string,
+    options: { categories?: readonly DataCategory[]; at?: Date; withContent?: boolean } = {},
+  ): Promise<{ items: VisibleItem[]; denied: Decision[] }> {
+    const [version] = await Promise.all([this.liveVersion(), this.access.refresh()]);
     if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
     const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string }>(
       // DISTINCT ON: an item held by two of the requester's recipients (the department and the
       // practitioner) is shown once.
-      `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key, p.content::text AS content, p.access
+      `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
+              CASE WHEN $4::boolean THEN p.content::text END AS content, p.access
          FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
         WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
         ORDER BY p.item_key, r.seq DESC`,
-      [recipientKeysOf(requester), patientKey, options.categories ?? null],
+      [recipientKeysOf(requester), patientKey, options.categories ?? null, options.withContent ?? true],
     );
     const at = options.at ?? new Date();
     const items: VisibleItem[] = [];
@@ -72,7 +90,7 @@ export class RecipientModelReader {
    * act for since a time, each decided now; what the engine denies is left out.
    */
   async inboxFor(requester: HealthWorkerRequester, options: { since: Date; limit: number; at?: Date }): Promise<Array<VisibleItem & { patientKey: string }>> {
-    const [version] = await Promise.all([liveProjectionVersion(this.pool, this.name), this.access.refresh()]);
+    const [version] = await Promise.all([this.liveVersion(), this.access.refresh()]);
     if (version === undefined) return [];
     const t = recipientModelTables(version);
     const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string; patient_key: string }>(
@@ -100,7 +118,7 @@ export class RecipientModelReader {
    * releaseToCitizenAt) stay hidden until released.
    */
   async itemsForCitizen(requester: CitizenRequester, patientKey: string, options: { categories?: readonly DataCategory[]; at?: Date } = {}): Promise<{ items: VisibleItem[]; denied: Decision[] }> {
-    const version = await liveProjectionVersion(this.pool, this.name);
+    const version = await this.liveVersion();
     if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
     const { rows } = await this.pool.query<PatientItemRow>(
@@ -134,7 +152,7 @@ interface PatientItemRow {
   category: DataCategory;
   data_ref: string | null;
   event_id: string;
-  content: string;
+  content: string | null;
   access: Record<string, unknown>;
 }
 

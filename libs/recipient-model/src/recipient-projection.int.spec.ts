@@ -178,7 +178,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       return items.length > 0 ? items : undefined;
     }, 'the measurement in the nurse\'s view');
     expect(seen.map((i) => [i.itemKey, i.decision.effect])).toEqual([[`dho:${measurement.observationId}`, 'PERMIT']]);
-    expect(JSON.parse(seen[0].content).observationId).toBe(measurement.observationId);
+    expect(JSON.parse(seen[0].content!).observationId).toBe(measurement.observationId);
 
     // The recipient projector is stopped: only the access model learns that the relationship ended.
     await recipientConsumer.stop();

@@ -28,7 +28,7 @@ export class InboxReads {
     const requester = healthWorkerOf(principal);
     const at = this.clock();
     const items = await this.reader.inboxFor(requester, { since: query.since ?? new Date(at.getTime() - WEEK_MS), limit: query.limit, at });
-    const entries = items.map((item) => ({ item, patient: (JSON.parse(item.content) as { envelope: { patient: PatientIdentifier } }).envelope.patient }));
+    const entries = items.map((item) => ({ item, patient: (JSON.parse(item.content!) as { envelope: { patient: PatientIdentifier } }).envelope.patient }));
     const byPatient = new Map<string, InboxEntry[]>();
     for (const entry of entries) byPatient.set(entry.item.patientKey, [...(byPatient.get(entry.item.patientKey) ?? []), entry]);
     const records: AccessRecordInput[] = [...byPatient].map(([patientKey, shown]) => ({

@@ -35,11 +35,13 @@ export class PatientReads {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async read(principal: Principal, patient: PatientRef, categories: DataCategory[] | undefined, api: string, action: AccessAction = 'READ'): Promise<ReadResult> {
+  /** `withContent`: the events themselves (category views), or only what each item is (the summary, an index to fetch from). */
+  async read(principal: Principal, patient: PatientRef, categories: DataCategory[] | undefined, api: string, withContent: boolean): Promise<ReadResult> {
     const requester = healthWorkerOf(principal);
     const at = this.clock();
     const patientKey = this.patientKeyOf(patient.value);
-    const { items, denied } = await this.reader.itemsFor(requester, patientKey, { categories, at });
+    const { items, denied } = await this.reader.itemsFor(requester, patientKey, { categories, at, withContent });
+    const action: AccessAction = 'READ';
     const verdict = items.length > 0 ? verdictOf(items.map((i) => i.decision), denied) : this.verdictWithoutItems(requester, patientKey, categories, denied, at);
     const accessId = randomUUID();
     await this.audit.record([

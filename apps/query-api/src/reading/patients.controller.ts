@@ -48,7 +48,10 @@ export class PatientsController {
   @Post('patients/summary')
   @HttpCode(200)
   @Header('Content-Type', 'application/json')
-  @ApiOperation({ summary: "A patient's summary: every item the caller may see now, optionally narrowed to categories" })
+  @ApiOperation({
+    summary: "A patient's summary: every item the caller may see now, optionally narrowed to categories",
+    description: 'An index: what each item is, when it happened, whose it is and the basis it is shown on. The events themselves come from the category views (or dataRef).',
+  })
   @ApiBody({ schema: PATIENT_BODY })
   @ApiResponse({ status: 200, description: 'The items the caller may see, each with its basis and the event that last changed it; accessId names the audit record' })
   @ApiResponse({ status: 401, description: DENIALS[401] })
@@ -57,7 +60,7 @@ export class PatientsController {
   @ApiResponse({ status: 422, description: DENIALS[422] })
   async summary(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<string> {
     const query = parsePatientQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
-    const { accessId, items } = await this.reads.read(principal, query.patient, query.categories, 'POST /patients/summary');
+    const { accessId, items } = await this.reads.read(principal, query.patient, query.categories, 'POST /patients/summary', false);
     res.setHeader('X-Access-Id', accessId);
     return viewJson(accessId, query.categories, items);
   }
@@ -65,7 +68,7 @@ export class PatientsController {
   @Post('patients/categories/:category')
   @HttpCode(200)
   @Header('Content-Type', 'application/json')
-  @ApiOperation({ summary: 'One data category of a patient (documents, medication, lab, imaging, dho, critical-info, ambulance, video, other)' })
+  @ApiOperation({ summary: 'One data category of a patient with the events themselves (documents, medication, lab, imaging, dho, critical-info, ambulance, video, other)' })
   @ApiParam({ name: 'category', enum: Object.keys(CATEGORY_PATHS) })
   @ApiBody({ schema: { ...PATIENT_BODY, properties: { patient: PATIENT_BODY.properties.patient } } })
   @ApiResponse({ status: 200, description: 'The items of that category the caller may see' })
@@ -74,7 +77,7 @@ export class PatientsController {
     const category = categoryFromPath(segment);
     const query = parsePatientQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
     if (query.categories) throw invalidRequest([{ field: 'categories', rule: 'not allowed here: the category is in the path' }]);
-    const { accessId, items } = await this.reads.read(principal, query.patient, [category], 'POST /patients/categories/{category}');
+    const { accessId, items } = await this.reads.read(principal, query.patient, [category], 'POST /patients/categories/{category}', true);
     res.setHeader('X-Access-Id', accessId);
     return viewJson(accessId, [category], items);
   }
