@@ -67,13 +67,20 @@ export class FeedDelivery {
     const t = recipientModelTables(request.after.version);
     const [{ rows }] = await Promise.all([
       this.pool.query<FeedRow>(
-        `SELECT r.seq, r.item_key AS "itemKey", r.patient_key AS "patientKey", r.event_id AS "eventId", r.category, r.status,
+        // The page is cut first (the feed index, in seq order), then joined: a planner without
+        // fresh statistics would otherwise join the whole rest of the feed and sort it (seen: 190 ms
+        // instead of 0.3 ms a page on a freshly loaded table).
+        `WITH page AS (
+           SELECT seq, item_key, patient_key, event_id, category, status, removed_at
+             FROM ${t.recipientItem}
+            WHERE recipient_key = $1 AND seq > $2
+            ORDER BY seq
+            LIMIT $3)
+         SELECT r.seq, r.item_key AS "itemKey", r.patient_key AS "patientKey", r.event_id AS "eventId", r.category, r.status,
                 r.removed_at IS NOT NULL AS removed, p.event_type AS "eventType", p.data_ref AS "dataRef", p.access,
                 p.content->'envelope'->'patient' AS patient, CASE WHEN $4 THEN p.content::text END AS content
-           FROM ${t.recipientItem} r LEFT JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
-          WHERE r.recipient_key = $1 AND r.seq > $2
-          ORDER BY r.seq
-          LIMIT $3`,
+           FROM page r LEFT JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
+          ORDER BY r.seq`,
         [request.recipientKey, request.after.readSeq.toString(), request.limit, request.content === 'full'],
       ),
       // Every revocation the access projector has committed before this page is read counts.
