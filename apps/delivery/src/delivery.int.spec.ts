@@ -226,6 +226,12 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
     });
   });
 
+  it('counts delivered entries per API in its metrics', async () => {
+    const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const delivered = /backbone_delivery_entries_total\{api="GET \/feed",app="delivery"\} (\d+)/.exec(metrics.text);
+    expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(5);
+  });
+
   it('serves its OpenAPI document with the feed and webhook routes', async () => {
     const response = await request(app.getHttpServer()).get('/openapi.json').expect(200);
     expect(Object.keys(response.body.paths)).toEqual(expect.arrayContaining(['/feed', '/feed/stream', '/subscriptions', '/subscriptions/{id}', '/subscriptions/{id}/resend']));

@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable, type PolicyTable } from '@backbone/access-control';
@@ -10,11 +11,12 @@ import { AppConfigModule } from '@backbone/config';
 import { EventCodec, SchemaSet } from '@backbone/contracts';
 import { FeedDelivery, fetchSender, loadSubscriberRegistry, WebhookDispatcher, WebhookStore, type SubscriberRegistry } from '@backbone/delivery';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
-import { createLogger, LoggingModule, ObservabilityModule } from '@backbone/observability';
+import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
 import { AvroSerde, SerdeModule } from '@backbone/serde';
 import { WEBHOOK_LEADER_LOCK, type DeliveryConfig } from './delivery.config';
+import { DeliveryMetrics } from './delivery.metrics';
 import { DELIVERY_LOGGER, POOL, SUBSCRIBER_REGISTRY } from './delivery.tokens';
 import { FeedController } from './feed/feed.controller';
 import { SubscriptionsController } from './webhooks/subscriptions.controller';
@@ -66,15 +68,17 @@ export class DeliveryModule implements OnApplicationBootstrap, OnApplicationShut
             }),
           inject: [POOL, AvroSerde],
         },
+        { provide: DeliveryMetrics, useFactory: (registry: Registry) => new DeliveryMetrics(registry), inject: [METRICS_REGISTRY] },
         {
           provide: FeedDelivery,
-          useFactory: (pool: Pool, access: AccessModelReader, table: PolicyTable, audit: AuditTrail) => new FeedDelivery(pool, access, table, audit),
-          inject: [POOL, AccessModelReader, POLICY_TABLE, AuditTrail],
+          useFactory: (pool: Pool, access: AccessModelReader, table: PolicyTable, audit: AuditTrail, metrics: DeliveryMetrics) =>
+            new FeedDelivery(pool, access, table, audit, undefined, undefined, metrics),
+          inject: [POOL, AccessModelReader, POLICY_TABLE, AuditTrail, DeliveryMetrics],
         },
         { provide: WebhookStore, useFactory: (pool: Pool) => new WebhookStore(pool), inject: [POOL] },
         {
           provide: WebhookDispatcher,
-          useFactory: (pool: Pool, store: WebhookStore, feed: FeedDelivery, registry: SubscriberRegistry) =>
+          useFactory: (pool: Pool, store: WebhookStore, feed: FeedDelivery, registry: SubscriberRegistry, metrics: DeliveryMetrics) =>
             new WebhookDispatcher(pool, store, feed, registry, fetchSender, logger, {
               batchSize: config.WEBHOOK_BATCH_SIZE,
               requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
@@ -88,8 +92,8 @@ export class DeliveryModule implements OnApplicationBootstrap, OnApplicationShut
                 deadLetterAfterAttempts: config.WEBHOOK_DEAD_LETTER_AFTER_ATTEMPTS,
               },
               leaderLockKey: WEBHOOK_LEADER_LOCK,
-            }),
-          inject: [POOL, WebhookStore, FeedDelivery, SUBSCRIBER_REGISTRY],
+            }, undefined, undefined, metrics),
+          inject: [POOL, WebhookStore, FeedDelivery, SUBSCRIBER_REGISTRY, DeliveryMetrics],
         },
       ],
     };

@@ -5,6 +5,7 @@ import type { SystemPrincipal } from '@backbone/auth';
 import { liveProjectionVersion } from '@backbone/projection';
 import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
 import { Coalesced } from './coalesced';
+import { NO_OBSERVER, type DeliveryObserver } from './delivery-observer';
 import { decodeCursor, feedStart, type FeedCursor } from './feed-cursor';
 import { decideFeedPage, type FeedEntry, type FeedRow } from './feed-page';
 import { deliveryAccessRecords, type AccessRecorder, type DeliveryApi } from './delivery-audit';
@@ -46,6 +47,7 @@ export class FeedDelivery {
     private readonly audit: AccessRecorder,
     private readonly clock: () => Date = () => new Date(),
     private readonly name: string = RECIPIENT_MODEL,
+    private readonly observer: DeliveryObserver = NO_OBSERVER,
   ) {
     this.refreshAccess = new Coalesced(() => this.access.refresh());
   }
@@ -94,6 +96,7 @@ export class FeedDelivery {
     if (page.deliveries.length > 0) {
       await this.audit.record(deliveryAccessRecords(request.principal, request.recipientKey, page.deliveries, request.api, at));
     }
+    this.observer.page(request.api, page.entries.length, page.deliveries.reduce((sum, d) => sum + d.denied.length, 0));
     return { entries: page.entries, next: page.next, hasMore: rows.length === request.limit };
   }
 }

@@ -9,3 +9,4 @@ export * from './webhook-signature';
 export * from './retry-policy';
 export * from './webhook-store';
 export * from './webhook-dispatcher';
+export * from './delivery-observer';

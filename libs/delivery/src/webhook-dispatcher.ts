@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { encodeCursor, feedStart, type FeedCursor } from './feed-cursor';
+import { NO_OBSERVER, type DeliveryObserver } from './delivery-observer';
 import type { FeedDelivery } from './feed-delivery';
 import type { FeedEntry } from './feed-page';
 import { afterFailure, type RetryPolicy } from './retry-policy';
@@ -81,6 +82,7 @@ export class WebhookDispatcher {
     private readonly options: DispatcherOptions,
     private readonly clock: () => Date = () => new Date(),
     private readonly random: () => number = Math.random,
+    private readonly observer: DeliveryObserver = NO_OBSERVER,
   ) {}
 
   get isLeader(): boolean {
@@ -221,6 +223,7 @@ export class WebhookDispatcher {
     };
     const result = await this.sender.send(subscription.url, body, headers, this.options.requestTimeoutMs);
     if (result.ok) {
+      this.observer.webhookAttempt('delivered');
       await this.store.advance(subscription, page.next, true, this.clock(), this.clock());
       return;
     }
@@ -232,6 +235,7 @@ export class WebhookDispatcher {
     const attempts = subscription.attempts + 1;
     const failingSince = subscription.failingSince ?? now;
     const outcome = afterFailure(this.options.retry, failingSince, attempts, now, this.random());
+    this.observer.webhookAttempt(outcome.kind === 'retry' ? 'failed' : 'dead-lettered');
     if (outcome.kind === 'retry') {
       await this.store.failed(subscription, attempts, failingSince, outcome.at, error);
       this.logger.info({ subscription: subscription.id, recipient: subscription.recipientKey, attempts, error, retryAt: outcome.at }, 'webhook delivery failed; will retry');
