@@ -57,10 +57,12 @@ export class AccessModelReader {
   private async readChanges(pageSize = 10_000): Promise<number> {
     let changed = 0;
     for (;;) {
-      const { rows } = await this.pool.query<{ patient_key: string; facts: object; change_seq: string }>(
-        'SELECT patient_key, facts, change_seq FROM access_patient WHERE change_seq > $1 ORDER BY change_seq LIMIT $2',
-        [this.lastSeq.toString(), pageSize],
-      );
+      // Named: asked on every request that must see the latest revocations, planned once per connection.
+      const { rows } = await this.pool.query<{ patient_key: string; facts: object; change_seq: string }>({
+        name: 'access-model-changes',
+        text: 'SELECT patient_key, facts, change_seq FROM access_patient WHERE change_seq > $1 ORDER BY change_seq LIMIT $2',
+        values: [this.lastSeq.toString(), pageSize],
+      });
       for (const row of rows) {
         this.index.put(row.patient_key, factsFromJson(row.facts));
         this.lastSeq = BigInt(row.change_seq);

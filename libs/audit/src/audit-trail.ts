@@ -80,16 +80,17 @@ export class AuditTrail {
     // One statement: the log rows and the outbox row commit together (a statement is atomic), in
     // one round trip. Each round trip is a system call pair, and those are what a request pays most for here.
     const outbox = outboxInsert(messages, 2);
-    await this.pool.query(
-      `WITH log AS (
+    await this.pool.query({
+      name: 'audit-record',
+      text: `WITH log AS (
          INSERT INTO access_log (access_id, patient_key, accessed_at, actor_kind, outcome, reason_code, emergency, sperring_override, entry)
          SELECT r.access_id, r.patient_key, r.accessed_at, r.actor_kind, r.outcome, r.reason_code, r.emergency, r.sperring_override, r.entry
            FROM json_to_recordset($1::json) AS r(access_id uuid, patient_key text, accessed_at timestamptz, actor_kind text, outcome text,
                                                 reason_code text, emergency boolean, sperring_override boolean, entry jsonb)
        )
        ${outbox.text}`,
-      [JSON.stringify(rows), ...outbox.values],
-    );
+      values: [JSON.stringify(rows), ...outbox.values],
+    });
   }
 }
 

@@ -60,16 +60,19 @@ export class RecipientModelReader {
     const [version] = await Promise.all([this.liveVersion(), this.access.refresh()]);
     if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
-    const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string }>(
+    const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string }>({
+      // Named: PostgreSQL plans it once per connection. Planning took longer than running it
+      // (0.6 ms against 0.4 ms for a 50-item patient), on the path every query takes.
+      name: `recipient-items-v${version}`,
       // DISTINCT ON: an item held by two of the requester's recipients (the department and the
       // practitioner) is shown once.
-      `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
+      text: `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
               CASE WHEN $4::boolean THEN p.content::text END AS content, p.access
          FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
         WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
         ORDER BY p.item_key, r.seq DESC`,
-      [recipientKeysOf(requester), patientKey, options.categories ?? null, options.withContent ?? true],
-    );
+      values: [recipientKeysOf(requester), patientKey, options.categories ?? null, options.withContent ?? true],
+    });
     const at = options.at ?? new Date();
     const items: VisibleItem[] = [];
     const denied: Decision[] = [];
