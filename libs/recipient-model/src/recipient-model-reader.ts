@@ -73,19 +73,7 @@ export class RecipientModelReader {
         ORDER BY p.item_key, r.seq DESC`,
       values: [recipientKeysOf(requester), patientKey, options.categories ?? null, options.withContent ?? true],
     });
-    const at = options.at ?? new Date();
-    const items: VisibleItem[] = [];
-    const denied: Decision[] = [];
-    for (const r of rows) {
-      const access = dataItemFromJson(r.access);
-      const decision = this.access.decide(patientKey, requester, access, at);
-      if (decision.effect !== 'PERMIT') {
-        denied.push(decision);
-        continue;
-      }
-      items.push(visibleItem(r, access, decision, r.seq, r.recipient_key));
-    }
-    return { items, denied };
+    return this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
   }
 
   /**
@@ -105,14 +93,7 @@ export class RecipientModelReader {
         LIMIT $3`,
       [recipientKeysOf(requester), options.since, options.limit],
     );
-    const at = options.at ?? new Date();
-    const items: Array<VisibleItem & { patientKey: string }> = [];
-    for (const r of rows) {
-      const access = dataItemFromJson(r.access);
-      const decision = this.access.decide(r.patient_key, requester, access, at);
-      if (decision.effect === 'PERMIT') items.push({ ...visibleItem(r, access, decision, r.seq, r.recipient_key), patientKey: r.patient_key });
-    }
-    return items;
+    return this.decideEach(rows, requester, options.at ?? new Date(), (r) => r.patient_key).items;
   }
 
   /**
@@ -131,18 +112,25 @@ export class RecipientModelReader {
         ORDER BY item_key`,
       [patientKey, options.categories ?? null],
     );
-    const at = options.at ?? new Date();
-    const items: VisibleItem[] = [];
+    // The citizen's decision needs no access facts (blocks bind health personnel, not the patient).
+    return this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
+  }
+
+  /** Decides every row for the requester now: the permitted ones as items, the denials for the audit record. */
+  private decideEach<R extends PatientItemRow & { seq?: string; recipient_key?: string }>(
+    rows: readonly R[],
+    requester: HealthWorkerRequester | CitizenRequester,
+    at: Date,
+    patientKeyOf: (row: R) => string,
+  ): { items: Array<VisibleItem & { patientKey: string }>; denied: Decision[] } {
+    const items: Array<VisibleItem & { patientKey: string }> = [];
     const denied: Decision[] = [];
     for (const r of rows) {
       const access = dataItemFromJson(r.access);
-      // The citizen's decision needs no access facts (blocks bind health personnel, not the patient).
+      const patientKey = patientKeyOf(r);
       const decision = this.access.decide(patientKey, requester, access, at);
-      if (decision.effect !== 'PERMIT') {
-        denied.push(decision);
-        continue;
-      }
-      items.push(visibleItem(r, access, decision, null, ''));
+      if (decision.effect === 'PERMIT') items.push({ ...visibleItem(r, access, decision, r.seq ?? null, r.recipient_key ?? ''), patientKey });
+      else denied.push(decision);
     }
     return { items, denied };
   }
