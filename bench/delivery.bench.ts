@@ -46,7 +46,7 @@ async function seed(pool: Pool, recipientKey: string, recipient: ReturnType<type
       for (let i = 0; i < SEEN_PER_PATIENT; i += 1) items.push({ patientKey: key, patientFnr: fnr });
       for (let i = 0; i < WITHHELD_PER_PATIENT; i += 1) items.push({ patientKey: key, patientFnr: fnr, itemKey: `lab:${n}-${i}`, category: 'LAB', eventType: 'LabResultReported' });
     }
-    // Interleave patients the way a live feed does, rather than patient by patient.
+    // Interleave each group of 100 patients the way a live feed does, rather than patient by patient.
     items.sort(() => Math.random() - 0.5);
     await writeAccessFacts(pool, facts);
     await writeFeedItems(pool, recipientKey, items);
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       {
         method:
           `the built delivery app as its own process over a database of its own; one recipient's feed of ${entries} rows for ${PATIENTS} patients ` +
-          `(${SEEN_PER_PATIENT} home measurements each, delivered, and ${WITHHELD_PER_PATIENT} lab results each, withheld by the engine at delivery time), in random patient order; ` +
+          `(${SEEN_PER_PATIENT} home measurements each, delivered, and ${WITHHELD_PER_PATIENT} lab results each, withheld by the engine at delivery time), patients interleaved in groups of 100 (a 1,000-entry page holds about 100 patients, so about 100 audit records); ` +
           `pull: GET /feed from the start, 1,000 per page, one client, sequential; webhook: POST /subscriptions from the start, the app's dispatcher sending signed batches of 500 ` +
           `to a local HTTP receiver in the bench process, from registration to the last entry; every page audited (one DataAccessed per patient per page, access_log + outbox) before it left. Medians of ${RUNS} runs after one warm-up pull.`,
         entriesDelivered: visible,
