@@ -87,7 +87,7 @@ describe('feed delivery through the real pipeline (publisher, relay, Kafka, both
       const page = await read(feedStart(version));
       return page.entries.length === 2 ? page : undefined;
     }, 'both measurements in the recipient\'s feed');
-    expect(first.entries.map((e) => e.itemKey).sort()).toEqual(measurements.map((m) => `dho:${(m as { observationId: string }).observationId}`).sort());
+    expect(first.entries.map((e) => e.itemKey).sort()).toEqual(measurements.map((m) => `dho:${(m as unknown as { observationId: string }).observationId}`).sort());
 
     // Only the access model learns that the relationship ended: the recipient projector is stopped.
     await recipientConsumer.stop();

@@ -194,7 +194,8 @@ export class WebhookDispatcher {
     if (!grant.ok) return this.fail(subscription, subscription.projectionVersion ?? 0, grant.rule);
     const version = await this.feed.liveVersion();
     if (version === undefined) {
-      await this.store.failed(subscription, subscription.attempts, subscription.failingSince ?? this.clock(), new Date(this.clock().getTime() + this.options.idleRecheckMs), 'the recipient read model is not built yet');
+      // Not the endpoint's failure: nothing counts towards its dead-letter bound.
+      await this.store.failed(subscription, subscription.attempts, subscription.failingSince, new Date(this.clock().getTime() + this.options.idleRecheckMs), 'the recipient read model is not built yet');
       return;
     }
     // A new read model version numbers the feed anew: the chain restarts (previousSeq null) at its start.

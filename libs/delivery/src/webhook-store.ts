@@ -162,7 +162,7 @@ export class WebhookStore {
   }
 
   /** A failed attempt: the cursor stays; the next attempt is scheduled. */
-  async failed(s: WebhookSubscription, attempts: number, failingSince: Date, nextAttemptAt: Date, error: string): Promise<void> {
+  async failed(s: WebhookSubscription, attempts: number, failingSince: Date | null, nextAttemptAt: Date, error: string): Promise<void> {
     await this.pool.query(
       `UPDATE webhook_subscription SET attempts = $3, failing_since = $4, next_attempt_at = $5, last_error = $6
         WHERE id = $1 AND read_seq = $2 AND status = 'active'`,
