@@ -68,6 +68,7 @@ function startDelivery(databaseUrl: string, subscribers: string): ChildProcess {
       LOG_LEVEL: 'error',
       SUBSCRIBERS_FILE: subscribers,
       WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
       WEBHOOK_BATCH_SIZE: '500',
       WEBHOOK_POLL_MS: '20',
       WEBHOOK_IDLE_RECHECK_MS: '100',

@@ -27,6 +27,8 @@ export const deliveryEnv = stackEnv
     WEBHOOK_DISPATCHER: booleanFlag(true),
     /** Plain http:// webhook endpoints (development and tests only; production endpoints are https). */
     WEBHOOK_ALLOW_HTTP: booleanFlag(false),
+    /** Webhook endpoints on loopback, private or link-local addresses (development and tests only). */
+    WEBHOOK_ALLOW_PRIVATE_HOSTS: booleanFlag(false),
     WEBHOOK_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
     /** An endpoint that has not answered by then has failed this attempt (and holds nothing else up). */
     WEBHOOK_REQUEST_TIMEOUT_MS: ms(100, 120_000, 10_000),

@@ -58,6 +58,7 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
       SUBSCRIBERS_FILE: registry,
       WEBHOOK_DISPATCHER: 'false',
       WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE_HOSTS: 'true',
       DELIVERY_SSE_HEARTBEAT_MS: '300',
       DELIVERY_SSE_POLL_MS: '50',
     });

@@ -62,7 +62,7 @@ export class SubscriptionsController {
   @ApiResponse({ status: 403, description: 'Not registered for this recipient or content level' })
   @ApiResponse({ status: 422, description: 'A field breaks its rule (errors[] names each)' })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<WebhookSubscriptionView & { secret: string }> {
-    const parsed = parseSubscriptionRequest(body, this.config.WEBHOOK_ALLOW_HTTP);
+    const parsed = parseSubscriptionRequest(body, { allowHttp: this.config.WEBHOOK_ALLOW_HTTP, allowPrivateHosts: this.config.WEBHOOK_ALLOW_PRIVATE_HOSTS });
     if (!parsed.ok) throw validationFailed(parsed.errors);
     const { recipient, url, content, fromSeq } = parsed.request;
     const client = subscriberFor(principal, this.registry, recipient, content);
