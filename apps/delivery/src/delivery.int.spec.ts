@@ -179,6 +179,14 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
       expect(events(live.text).map((e) => e.entry.seq)).toEqual([seq]);
     });
 
+    it('ends the stream when the token that opened it expires', async () => {
+      const shortLived = await issuer.sign({ subject: VENDOR, clientId: VENDOR, audience: 'backbone-delivery', scope: 'backbone:subscribe', expiresInSeconds: 2 });
+      const started = Date.now();
+      const ended = await stream({ Authorization: `Bearer ${shortLived}` }, (text) => text.includes('event: token-expired'), 6_000);
+      expect(ended.text).toContain('event: token-expired');
+      expect(Date.now() - started).toBeLessThan(4_000);
+    });
+
     it('refuses a malformed Last-Event-ID before streaming, naming the header', async () => {
       const response = await stream({ 'Last-Event-ID': 'garbage' }, () => false, 2_000);
       expect(response.status).toBe(400);

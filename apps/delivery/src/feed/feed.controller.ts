@@ -1,8 +1,9 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
-import { CurrentPrincipal, type Principal } from '@backbone/auth';
+import { bearerToken, CurrentPrincipal, type Principal } from '@backbone/auth';
 import { APP_CONFIG } from '@backbone/config';
 import { encodeCursor, FeedDelivery, parseFeedQuery, type FeedCursor, type FeedEntry, type SubscriberRegistry } from '@backbone/delivery';
 import { problem } from '@backbone/platform';
@@ -119,10 +120,16 @@ export class FeedController {
         };
       });
 
+    // The stream lives no longer than the token that opened it: the client reconnects with a fresh one.
+    const expiresAt = tokenExpiry(request);
     let cursor: FeedCursor = start;
     let lastWrite = Date.now();
     try {
       while (!closed) {
+        if (expiresAt !== undefined && Date.now() >= expiresAt) {
+          response.write('event: token-expired\ndata: {}\n\n');
+          break;
+        }
         const live = await this.feed.liveVersion();
         if (live !== cursor.version) {
           // Feed numbers of a new version are not comparable: the subscriber starts again without a cursor.
@@ -154,3 +161,11 @@ export class FeedController {
   }
 }
 
+/** The verified bearer token's expiry (ms), read again here because the principal does not carry it. */
+function tokenExpiry(request: Request): number | undefined {
+  const header = request.headers.authorization;
+  const token = bearerToken(typeof header === 'string' ? header : undefined);
+  if (!token) return undefined;
+  const exp = decodeJwt(token).exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
