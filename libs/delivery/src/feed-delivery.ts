@@ -4,7 +4,6 @@ import type { AccessModelReader } from '@backbone/access-model';
 import type { SystemPrincipal } from '@backbone/auth';
 import { liveProjectionVersion } from '@backbone/projection';
 import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
-import { Coalesced } from './coalesced';
 import { NO_OBSERVER, type DeliveryObserver } from './delivery-observer';
 import { decodeCursor, feedStart, type FeedCursor } from './feed-cursor';
 import { decideFeedPage, type FeedEntry, type FeedRow } from './feed-page';
@@ -38,8 +37,6 @@ export type CursorResolution = { ok: true; cursor: FeedCursor } | { ok: false; k
  * page is not delivered (the call rejects).
  */
 export class FeedDelivery {
-  private readonly refreshAccess: Coalesced;
-
   constructor(
     private readonly pool: Pool,
     private readonly access: AccessModelReader,
@@ -48,9 +45,7 @@ export class FeedDelivery {
     private readonly clock: () => Date = () => new Date(),
     private readonly name: string = RECIPIENT_MODEL,
     private readonly observer: DeliveryObserver = NO_OBSERVER,
-  ) {
-    this.refreshAccess = new Coalesced(() => this.access.refresh());
-  }
+  ) {}
 
   liveVersion(): Promise<number | undefined> {
     return liveProjectionVersion(this.pool, this.name);
@@ -85,8 +80,9 @@ export class FeedDelivery {
           ORDER BY r.seq`,
         [request.recipientKey, request.after.readSeq.toString(), request.limit, request.content === 'full'],
       ),
-      // Every revocation the access projector has committed before this page is read counts.
-      this.refreshAccess.run(),
+      // Every revocation the access projector has committed before this page is read counts
+      // (concurrent pages share the reads: AccessModelReader.refresh).
+      this.access.refresh(),
     ]);
     const at = this.clock();
     const facts = this.access.index;

@@ -4,7 +4,6 @@ export * from './feed-page';
 export * from './feed-query';
 export * from './feed-delivery';
 export * from './delivery-audit';
-export * from './coalesced';
 export * from './webhook-signature';
 export * from './retry-policy';
 export * from './webhook-store';
