@@ -1,24 +1,19 @@
 import { join } from 'node:path';
 import { booleanFlag, httpEnv, repoRoot, stackEnv } from '@backbone/config';
 import { authEnvFor } from '@backbone/auth';
-import { checkOrgNumber } from '@backbone/contracts';
+import { auditOperatorEnv } from '@backbone/audit';
 import { z } from 'zod';
 
 const ms = (min: number, max: number, fallback: number) => z.coerce.number().int('must be a whole number of milliseconds').min(min).max(max).default(fallback);
 
 export const deliveryEnv = stackEnv
   .extend(httpEnv(3005).shape)
+  .extend(auditOperatorEnv.shape)
   .extend({
     /** The declarative registry of subscribing clients: who may receive which recipients' feeds, at which content level. */
     SUBSCRIBERS_FILE: z.string().default(join(repoRoot(), 'deploy', 'subscribers.yaml')),
     /** The versioned policy table (default: deploy/access-policy.yaml). */
     ACCESS_POLICY_FILE: z.string().min(1).optional(),
-    /** The organisation that operates the backbone: the custodian of every audit record. */
-    AUDIT_OPERATOR_ORG_NUMBER: z
-      .string()
-      .default('958935420')
-      .refine((value) => checkOrgNumber(value).ok, 'must be a 9-digit organisation number with a valid check digit'),
-    AUDIT_OPERATOR_NAME: z.string().min(1).default('Oslo kommune'),
     /** An SSE stream with nothing to send writes a comment this often, so proxies and clients know it is alive. */
     DELIVERY_SSE_HEARTBEAT_MS: ms(100, 300_000, 15_000),
     /** How often an SSE stream that has caught up looks for new entries. */

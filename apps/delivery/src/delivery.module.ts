@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable, type PolicyTable } from '@backbone/access-control';
 import { AccessModelReader } from '@backbone/access-model';
-import { AuditTrail } from '@backbone/audit';
+import { AuditTrail, auditOperatorOf } from '@backbone/audit';
 import { AuthModule, authModuleOptions } from '@backbone/auth';
 import { AppConfigModule } from '@backbone/config';
 import { EventCodec, SchemaSet } from '@backbone/contracts';
@@ -62,10 +62,7 @@ export class DeliveryModule implements OnApplicationBootstrap, OnApplicationShut
         {
           provide: AuditTrail,
           useFactory: (pool: Pool, serde: AvroSerde) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), {
-              organisation: { orgNumber: config.AUDIT_OPERATOR_ORG_NUMBER, reshId: null, herId: null, name: config.AUDIT_OPERATOR_NAME },
-              systemId: 'oslo-backbone-delivery',
-            }),
+            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-delivery')),
           inject: [POOL, AvroSerde],
         },
         { provide: DeliveryMetrics, useFactory: (registry: Registry) => new DeliveryMetrics(registry), inject: [METRICS_REGISTRY] },

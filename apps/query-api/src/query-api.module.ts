@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable } from '@backbone/access-control';
 import { AccessModelReader } from '@backbone/access-model';
-import { AccessLogReader, AuditTrail } from '@backbone/audit';
+import { AccessLogReader, AuditTrail, auditOperatorOf } from '@backbone/audit';
 import { AuthModule, authModuleOptions } from '@backbone/auth';
 import { AppConfigModule } from '@backbone/config';
 import { cachedPatientKeys, EventCodec, SchemaSet } from '@backbone/contracts';
@@ -60,10 +60,7 @@ export class QueryApiModule implements OnApplicationBootstrap, OnApplicationShut
         {
           provide: AuditTrail,
           useFactory: (pool: Pool, serde: AvroSerde) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), {
-              organisation: { orgNumber: config.AUDIT_OPERATOR_ORG_NUMBER, reshId: null, herId: null, name: config.AUDIT_OPERATOR_NAME },
-              systemId: 'oslo-backbone-query-api',
-            }),
+            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-query-api')),
           inject: [POOL, AvroSerde],
         },
         {
