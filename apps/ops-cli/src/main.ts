@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError } from '@backbone/config';
 import { accessCommands } from './commands/access.command';
+import { auditCommands } from './commands/audit.command';
 import { canaryCommands } from './commands/canary.command';
 import { contractCommands } from './commands/contracts.command';
 import { databaseCommands } from './commands/database.command';
@@ -16,6 +17,7 @@ contractCommands(program);
 outboxCommands(program);
 accessCommands(program);
 projectionCommands(program);
+auditCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`ops-cli: ${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`);

@@ -15,6 +15,7 @@ import { AccessModelReader } from '@backbone/access-model';
 import { patientKeyEnv, loadConfig } from '@backbone/config';
 import { patientKey } from '@backbone/contracts';
 import { pgPoolOf } from '@backbone/persistence';
+import { isoTime, wholeNumber } from '../cli-support';
 import { stackClients } from '../stack-clients';
 
 interface ExplainOptions {
@@ -43,12 +44,7 @@ interface ExplainOptions {
   json?: boolean;
 }
 
-const instant = (text: string | undefined, name: string, fallback: Date): Date => {
-  if (text === undefined) return fallback;
-  const value = new Date(text);
-  if (Number.isNaN(value.getTime())) throw new Error(`--${name}: not an ISO-8601 time: ${text}`);
-  return value;
-};
+const instant = (text: string | undefined, name: string, fallback: Date): Date => (text === undefined ? fallback : isoTime(text, `--${name}`));
 
 /**
  * "Why was X permitted or denied for Y at time T": the engine's own evaluation, rule by rule,
@@ -116,8 +112,7 @@ export function accessCommands(program: Command): void {
     .option('--projection <name>', 'only this projection (e.g. access-model.v1)')
     .option('--limit <n>', 'at most this many', '20')
     .action(async (options: { projection?: string; limit: string }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit: a whole number of at least 1, not ${options.limit}`);
+      const limit = wholeNumber(options.limit, '--limit', 1);
       const { dataSource } = stackClients();
       await dataSource.initialize();
       try {

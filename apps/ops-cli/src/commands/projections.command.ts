@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import type { Pool } from 'pg';
-import { pgPoolOf } from '@backbone/persistence';
 import { projectionLag, projectionName, projectionVersions, switchLiveProjectionVersion } from '@backbone/projection';
 import { dropRecipientModelTables, RECIPIENT_MODEL, RECIPIENT_TOPICS } from '@backbone/recipient-model';
-import { stackClients } from '../stack-clients';
+import { wholeNumber, withPool } from '../cli-support';
 
 /** The versioned read models: what each consumes (for its lag) and how a retired version is dropped. */
 const VERSIONED: Record<string, { topics: readonly string[]; drop: (pool: Pool, version: number) => Promise<void> }> = {
@@ -14,22 +13,6 @@ function versionedNamed(name: string) {
   const entry = VERSIONED[name];
   if (!entry) throw new Error(`<name>: not a versioned read model: ${name} (known: ${Object.keys(VERSIONED).join(', ')})`);
   return entry;
-}
-
-function wholeNumber(text: string, what: string, min: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min) throw new Error(`${what}: a whole number of at least ${min}, not ${text}`);
-  return value;
-}
-
-async function withPool<T>(work: (pool: Pool, clients: ReturnType<typeof stackClients>) => Promise<T>): Promise<T> {
-  const clients = stackClients();
-  await clients.dataSource.initialize();
-  try {
-    return await work(pgPoolOf(clients.dataSource), clients);
-  } finally {
-    await clients.dataSource.destroy();
-  }
 }
 
 /**
