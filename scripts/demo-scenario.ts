@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   console.log('\n== Ola\'s access log: who looked, from where, why; emergency access flagged (oldest first; the demo\'s own waiting reads are accesses too)');
   const log = (await asCitizen('/citizen/access-log', { limit: 20 })) as { entries: Array<Record<string, any>> };
   for (const line of log.entries.reverse()) {
-    const who = line.practitioner ? `${line.practitioner.name} (HPR ${line.practitioner.hprNumber})` : line.actorKind === 'CITIZEN' ? 'Ola himself' : line.clientId;
+    const who = line.practitioner ? `${line.practitioner.name} (HPR ${line.practitioner.hprNumber})` : line.actorKind === 'CITIZEN' ? 'Ola himself' : 'a system';
     const where = [line.legalEntity?.name ?? line.legalEntity?.orgNumber, line.department?.reshId ? `dept ${line.department.reshId}` : ''].filter(Boolean).join(', ');
     const flag = line.emergency ? '  ** EMERGENCY ACCESS **' : '';
     console.log(`  ${String(line.accessedAt).slice(11, 19)}  ${line.outcome.padEnd(6)} ${who.padEnd(28)} ${where.padEnd(36)} ${String(line.purposeOfUse ?? '').padEnd(6)} ${String(line.decisionRef ?? '').padEnd(18)} ${line.reasonCode}${flag}`);

@@ -18,6 +18,18 @@ export interface AccessLogPage {
   next?: { accessedAt: string; accessId: string };
 }
 
+/**
+ * One line as the citizen sees it: who, from where, when, on what basis, and the answer; not which
+ * items or categories were read. Those could name data still held back from the citizen (a lab
+ * result before its release time, a NORU document), and the log must not tell what the data views hide.
+ */
+export type CitizenLogLine = Omit<AccessLogLine, 'itemIds' | 'categories' | 'clientId' | 'api' | 'relationshipId'>;
+
+export function citizenLogLine(line: AccessLogLine): CitizenLogLine {
+  const { itemIds: _items, categories: _categories, clientId: _client, api: _api, relationshipId: _relationship, ...shown } = line;
+  return shown;
+}
+
 /** An access that must be reviewed after the fact (emergency access or a sperring opened), with the patient by pseudonym. */
 export interface ReviewableAccess extends AccessLogLine {
   patientKey: string;

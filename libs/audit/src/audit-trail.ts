@@ -33,8 +33,14 @@ export interface AccessLogEntry {
  * ones queue and go together, so the cost of a commit is spread over every request waiting on it
  * without adding a timer.
  */
+/** One access ready to write: its log row and its encoded DataAccessed. */
+interface PreparedRecord {
+  row: Record<string, unknown>;
+  message: OutboxMessage;
+}
+
 export class AuditTrail {
-  private readonly writer: GroupCommit<AccessRecordInput>;
+  private readonly writer: GroupCommit<PreparedRecord>;
 
   constructor(
     private readonly pool: Pool,
@@ -45,9 +51,14 @@ export class AuditTrail {
     this.writer = new GroupCommit((records) => this.write(records), options.maxBatch ?? 500);
   }
 
-  /** Makes the accesses durable; resolves once committed, rejects if they could not be written. */
-  record(records: readonly AccessRecordInput[]): Promise<void> {
-    return this.writer.submit(records);
+  /**
+   * Makes the accesses durable; resolves once committed, rejects if they could not be written.
+   * Each caller's records are built and encoded before they join a batch, so a record that cannot
+   * be encoded fails its own request only.
+   */
+  async record(records: readonly AccessRecordInput[]): Promise<void> {
+    const prepared = await Promise.all(records.map((record) => this.prepare(record)));
+    return this.writer.submit(prepared);
   }
 
   /** Registers the DataAccessed schema up front, so the first request does not wait on the registry. */
@@ -55,18 +66,16 @@ export class AuditTrail {
     await this.codec.schemaId('DataAccessed');
   }
 
-  private async write(records: readonly AccessRecordInput[]): Promise<void> {
-    const events = records.map((record) => dataAccessedEvent(record, this.operator));
-    const messages: OutboxMessage[] = await Promise.all(
-      events.map(async (event) => ({
-        eventId: event.accessId,
-        eventType: 'DataAccessed',
-        topic: AUDIT_TOPIC,
-        key: event.envelope.patientKey,
-        value: await this.codec.encode('DataAccessed', event),
-      })),
-    );
-    const rows = events.map((event) => ({
+  private async prepare(record: AccessRecordInput): Promise<PreparedRecord> {
+    const event = dataAccessedEvent(record, this.operator);
+    const message: OutboxMessage = {
+      eventId: event.accessId,
+      eventType: 'DataAccessed',
+      topic: AUDIT_TOPIC,
+      key: event.envelope.patientKey,
+      value: await this.codec.encode('DataAccessed', event),
+    };
+    const row = {
       access_id: event.accessId,
       patient_key: event.envelope.patientKey,
       accessed_at: event.accessedAt.toISOString(),
@@ -76,10 +85,17 @@ export class AuditTrail {
       emergency: event.emergency,
       sperring_override: event.sperringOverride,
       entry: logEntryOf(event),
-    }));
+    };
+    return { row, message };
+  }
+
+  private async write(records: readonly PreparedRecord[]): Promise<void> {
     // One statement: the log rows and the outbox row commit together (a statement is atomic), in
     // one round trip. Each round trip is a system call pair, and those are what a request pays most for here.
-    const outbox = outboxInsert(messages, 2);
+    const outbox = outboxInsert(
+      records.map((r) => r.message),
+      2,
+    );
     await this.pool.query({
       name: 'audit-record',
       text: `WITH log AS (
@@ -89,7 +105,9 @@ export class AuditTrail {
                                                 reason_code text, emergency boolean, sperring_override boolean, entry jsonb)
        )
        ${outbox.text}`,
-      values: [JSON.stringify(rows), ...outbox.values],
+      // NUL cannot be stored in jsonb: a token claim carrying one (a name, a decision reference)
+      // would fail the whole batch. It is dropped from the log row (the Kafka record keeps the claim as sent).
+      values: [JSON.stringify(records.map((r) => r.row), (_key, value: unknown) => (typeof value === 'string' ? value.replace(/\u0000/g, '') : value)), ...outbox.values],
     });
   }
 }

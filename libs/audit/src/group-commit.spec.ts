@@ -30,6 +30,25 @@ describe('GroupCommit', () => {
     expect(writes).toEqual([[0], [1, 2], [3, 4], [5, 6, 7, 8]]);
   });
 
+  it('writes the callers of a failed batch one by one, rejecting only the one whose own write fails', async () => {
+    const writes: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const commit = new GroupCommit<string>(async (items) => {
+      writes.push([...items]);
+      if (writes.length === 1) await gate;
+      if (items.includes('bad')) throw new Error('cannot store bad');
+    }, 10);
+    const first = commit.submit(['first']);
+    const good = commit.submit(['good']);
+    const bad = commit.submit(['bad']);
+    release();
+    await first;
+    await expect(good).resolves.toBeUndefined();
+    await expect(bad).rejects.toThrow('cannot store bad');
+    expect(writes).toEqual([['first'], ['good', 'bad'], ['good'], ['bad']]);
+  });
+
   it('rejects exactly the callers of a failed write and keeps going', async () => {
     let calls = 0;
     const commit = new GroupCommit<string>(async () => {

@@ -7,7 +7,8 @@ interface Waiting<T> {
 /**
  * Writes submitted items in batches, one batch at a time: what arrives while a batch is being
  * written waits for the next one. Under load every write carries many callers; when idle a caller
- * is written at once (no timer). Each caller's promise settles with the batch that carried it.
+ * is written at once (no timer). Each caller's promise settles with the batch that carried it; if
+ * a batch fails, its callers are written one by one, so only a caller whose own write fails is rejected.
  */
 export class GroupCommit<T> {
   private readonly waiting: Waiting<T>[] = [];
@@ -35,7 +36,10 @@ export class GroupCommit<T> {
           await this.write(batch.flatMap((w) => w.items));
           for (const w of batch) w.resolve();
         } catch (error) {
-          for (const w of batch) w.reject(error);
+          if (batch.length === 1) batch[0].reject(error);
+          // One caller's bad item must not fail the others: each is written alone, and only the
+          // callers whose own write fails are rejected.
+          else for (const w of batch) await this.write(w.items).then(w.resolve, w.reject);
         }
       }
     } finally {

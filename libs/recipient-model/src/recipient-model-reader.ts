@@ -67,13 +67,26 @@ export class RecipientModelReader {
       // DISTINCT ON: an item held by two of the requester's recipients (the department and the
       // practitioner) is shown once.
       text: `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
-              CASE WHEN $4::boolean THEN p.content::text END AS content, p.access
+              NULL::text AS content, p.access
          FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
         WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
         ORDER BY p.item_key, r.seq DESC`,
-      values: [recipientKeysOf(requester), patientKey, options.categories ?? null, options.withContent ?? true],
+      values: [recipientKeysOf(requester), patientKey, options.categories ?? null],
     });
-    return this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
+    const decided = this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
+    // The events are read only for what was permitted: reading them for every candidate would make
+    // a denied patient with large items answer measurably slower than an unknown one.
+    if ((options.withContent ?? true) && decided.items.length > 0) await this.attachContent(t.patientItem, patientKey, decided.items);
+    return decided;
+  }
+
+  private async attachContent(patientItem: string, patientKey: string, items: VisibleItem[]): Promise<void> {
+    const { rows } = await this.pool.query<{ item_key: string; content: string }>(
+      `SELECT item_key, content::text AS content FROM ${patientItem} WHERE patient_key = $1 AND item_key = ANY($2::text[])`,
+      [patientKey, items.map((i) => i.itemKey)],
+    );
+    const contentOf = new Map(rows.map((r) => [r.item_key, r.content]));
+    for (const item of items) item.content = contentOf.get(item.itemKey) ?? null;
   }
 
   /**
@@ -85,11 +98,15 @@ export class RecipientModelReader {
     if (version === undefined) return [];
     const t = recipientModelTables(version);
     const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string; patient_key: string }>(
-      `SELECT DISTINCT ON (r.updated_at, p.patient_key, p.item_key) p.patient_key, p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id,
-              r.seq, r.recipient_key, p.content::text AS content, p.access
-         FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
-        WHERE r.recipient_key = ANY($1::text[]) AND r.removed_at IS NULL AND r.updated_at >= $2
-        ORDER BY r.updated_at DESC, p.patient_key, p.item_key
+      // An item held by two of the requester's recipients (their department and themselves) is
+      // listed once, at its latest change; the newest first.
+      `SELECT * FROM (
+         SELECT DISTINCT ON (p.patient_key, p.item_key) p.patient_key, p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id,
+                r.seq, r.recipient_key, r.updated_at, p.content::text AS content, p.access
+           FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
+          WHERE r.recipient_key = ANY($1::text[]) AND r.removed_at IS NULL AND r.updated_at >= $2
+          ORDER BY p.patient_key, p.item_key, r.updated_at DESC) latest
+        ORDER BY updated_at DESC, patient_key, item_key
         LIMIT $3`,
       [recipientKeysOf(requester), options.since, options.limit],
     );

@@ -30,6 +30,7 @@ export class CitizenReads {
     const citizen = citizenOf(principal);
     const self = this.selfOf(citizen);
     const at = this.clock();
+    await this.refuseLowSecurityLevel(citizen, self, api, at);
     const requester: CitizenRequester = { kind: 'citizen', isPatient: true, securityLevel: citizen.securityLevel };
     const { items, denied } = await this.reader.itemsForCitizen(requester, self.key, { categories, at });
     // Nothing released yet is still the citizen's own data: permitted, with nothing to show.
@@ -48,6 +49,7 @@ export class CitizenReads {
     const citizen = citizenOf(principal);
     const self = this.selfOf(citizen);
     const at = this.clock();
+    await this.refuseLowSecurityLevel(citizen, self, api, at);
     const accessId = randomUUID();
     if (asked && asked.value !== citizen.pid) {
       const other = { key: this.patientKeyOf(asked.value), ref: asked };
@@ -58,6 +60,14 @@ export class CitizenReads {
     const verdict: AccessVerdict = { outcome: 'PERMIT', reasonCode: 'PERMIT_CITIZEN_OWN_DATA', emergency: false, sperringOverride: false };
     await this.audit.record([{ accessId, principal, patient: self.ref, patientKey: self.key, action: 'READ', api, categories: [], itemIds: [], verdict, accessedAt: at }]);
     return { accessId, page: await this.log.page(self.key, page) };
+  }
+
+  /** Health data needs security level 4: a lower login is refused, and the attempt is in the citizen's own log. */
+  private async refuseLowSecurityLevel(citizen: CitizenPrincipal, self: { key: string; ref: PatientRef }, api: string, at: Date): Promise<void> {
+    if (citizen.securityLevel >= CITIZEN_SECURITY_LEVEL) return;
+    const verdict: AccessVerdict = { outcome: 'DENY', reasonCode: 'DENY_SECURITY_LEVEL', emergency: false, sperringOverride: false };
+    await this.audit.record([{ principal: citizen, patient: self.ref, patientKey: self.key, action: 'READ', api, categories: [], itemIds: [], verdict, accessedAt: at }]);
+    throw new ProblemException(problem(403, 'access-denied', 'Access denied', { detail: 'Health data needs security level 4.', reason: 'DENY_SECURITY_LEVEL' }));
   }
 
   private selfOf(citizen: CitizenPrincipal): { key: string; ref: PatientRef } {
@@ -73,9 +83,6 @@ function ownData(items: readonly VisibleItem[]): AccessVerdict {
 function citizenOf(principal: Principal): CitizenPrincipal {
   if (principal.kind !== 'citizen') {
     throw new ProblemException(problem(403, 'citizens-only', 'Only a citizen signed in as themselves', { detail: 'These views need a citizen token (scope backbone:citizen).' }));
-  }
-  if (principal.securityLevel < CITIZEN_SECURITY_LEVEL) {
-    throw new ProblemException(problem(403, 'access-denied', 'Access denied', { detail: 'Health data needs security level 4.', reason: 'DENY_SECURITY_LEVEL' }));
   }
   return principal;
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Header, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { citizenLogLine } from '@backbone/audit';
 import { CurrentPrincipal, type Principal } from '@backbone/auth';
 import { APP_CONFIG } from '@backbone/config';
 import type { QueryApiConfig } from '../query-api.config';
@@ -50,6 +51,6 @@ export class CitizenController {
     const query = parseAccessLogQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
     const { accessId, page } = await this.reads.accessLog(principal, query.patient, { limit: query.limit, ...(query.before ? { before: query.before } : {}) }, 'POST /citizen/access-log');
     res.setHeader('X-Access-Id', accessId);
-    return { accessId, entries: page.lines, ...(page.next ? { next: accessLogCursor(page.next) } : {}) };
+    return { accessId, entries: page.lines.map(citizenLogLine), ...(page.next ? { next: accessLogCursor(page.next) } : {}) };
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DATA_CATEGORIES,
   REQUESTER_DENIALS,
   requesterFromPrincipal,
   type DataCategory,
@@ -37,9 +38,14 @@ export class PatientReads {
 
   /** `withContent`: the events themselves (category views), or only what each item is (the summary, an index to fetch from). */
   async read(principal: Principal, patient: PatientRef, categories: DataCategory[] | undefined, api: string, withContent: boolean): Promise<ReadResult> {
-    const requester = healthWorkerOf(principal);
     const at = this.clock();
     const patientKey = this.patientKeyOf(patient.value);
+    if (principal.kind !== 'health-worker') {
+      // A system or a citizen naming a patient here is an access attempt too: it goes into that patient's log.
+      const verdict: AccessVerdict = { outcome: 'DENY', reasonCode: principal.kind === 'system' ? 'DENY_SYSTEM_REQUESTER' : 'DENY_DEFAULT', emergency: false, sperringOverride: false };
+      await this.audit.record([{ principal, patient, patientKey, action: 'READ', api, categories: categories ?? [], itemIds: [], verdict, accessedAt: at }]);
+    }
+    const requester = healthWorkerOf(principal);
     const { items, denied } = await this.reader.itemsFor(requester, patientKey, { categories, at, withContent });
     const action: AccessAction = 'READ';
     const verdict = items.length > 0 ? verdictOf(items.map((i) => i.decision), denied) : this.verdictWithoutItems(requester, patientKey, categories, denied, at);
@@ -58,9 +64,14 @@ export class PatientReads {
    */
   private verdictWithoutItems(requester: HealthWorkerRequester, patientKey: string, categories: DataCategory[] | undefined, denied: Decision[], at: Date): AccessVerdict {
     if (denied.length > 0) return verdictOf([], denied);
-    const probe: DataItem = { itemId: '(any ordinary item)', category: categories?.[0] ?? 'DOCUMENTS', custodian: '', confidentiality: 'N', occurredAt: at };
-    const decision = this.access.decide(patientKey, requester, probe, at);
-    return decision.effect === 'PERMIT' ? { ...verdictOf([decision], []), relationshipId: decision.facts.relationshipId } : verdictOf([], [decision]);
+    // Every category asked for (all when none): a relationship allows some categories only, and
+    // the answer must not depend on the order they were named in.
+    const decisions = (categories ?? DATA_CATEGORIES).map((category) => {
+      const probe: DataItem = { itemId: '(any ordinary item)', category, custodian: '', confidentiality: 'N', occurredAt: at };
+      return this.access.decide(patientKey, requester, probe, at);
+    });
+    const permitted = decisions.filter((d) => d.effect === 'PERMIT');
+    return permitted.length > 0 ? verdictOf(permitted, []) : verdictOf([], decisions);
   }
 }
 
