@@ -229,6 +229,9 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
     const headers = (r: { headers: Record<string, unknown> }) => Object.keys(r.headers).filter((h) => h !== 'date').sort();
     expect({ status: denied.status, body: denied.body, headers: headers(denied) }).toEqual({ status: unknown.status, body: unknown.body, headers: headers(unknown) });
     expect(denied.headers['x-access-id']).toBeUndefined();
+    const metrics = await request(api.getHttpServer()).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/backbone_audit_accesses_total\{api="POST \/patients\/summary",actor_kind="HEALTH_PERSONNEL",outcome="DENY",reason="DENY_BLOKKERING",emergency="false"[^}]*\} [1-9]/);
+    expect(metrics.text).toMatch(/backbone_audit_accesses_total\{[^}]*outcome="PERMIT",reason="PERMIT_EMERGENCY_ACCESS",emergency="true"[^}]*\} [1-9]/);
   }, 150_000);
 
   it("shows the citizen who accessed their data (and that they looked), never someone else's log", async () => {

@@ -61,9 +61,9 @@ export class DeliveryModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: AccessModelReader, useFactory: (pool: Pool, table: PolicyTable) => new AccessModelReader(pool, table), inject: [POOL, POLICY_TABLE] },
         {
           provide: AuditTrail,
-          useFactory: (pool: Pool, serde: AvroSerde) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-delivery')),
-          inject: [POOL, AvroSerde],
+          useFactory: (pool: Pool, serde: AvroSerde, registry: Registry) =>
+            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-delivery'), { metrics: registry }),
+          inject: [POOL, AvroSerde, METRICS_REGISTRY],
         },
         { provide: DeliveryMetrics, useFactory: (registry: Registry) => new DeliveryMetrics(registry), inject: [METRICS_REGISTRY] },
         {

@@ -1,5 +1,6 @@
 import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable } from '@backbone/access-control';
 import { AccessModelReader } from '@backbone/access-model';
@@ -8,7 +9,7 @@ import { AuthModule, authModuleOptions } from '@backbone/auth';
 import { AppConfigModule } from '@backbone/config';
 import { cachedPatientKeys, EventCodec, SchemaSet } from '@backbone/contracts';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
-import { createLogger, LoggingModule, ObservabilityModule } from '@backbone/observability';
+import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
 import { RecipientModelReader } from '@backbone/recipient-model';
@@ -59,9 +60,9 @@ export class QueryApiModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: AccessLogReader, useFactory: (pool: Pool) => new AccessLogReader(pool), inject: [POOL] },
         {
           provide: AuditTrail,
-          useFactory: (pool: Pool, serde: AvroSerde) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-query-api')),
-          inject: [POOL, AvroSerde],
+          useFactory: (pool: Pool, serde: AvroSerde, registry: Registry) =>
+            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-query-api'), { metrics: registry }),
+          inject: [POOL, AvroSerde, METRICS_REGISTRY],
         },
         {
           provide: PatientReads,

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { Counter, type Registry } from 'prom-client';
 import { EVENT_TOPICS, type DataAccessed, type EventCodec } from '@backbone/contracts';
 import { outboxInsert, type OutboxMessage } from '@backbone/publisher';
 import { dataAccessedEvent, type AccessRecordInput, type AuditOperator } from './access-record';
@@ -33,22 +34,37 @@ export interface AccessLogEntry {
  * ones queue and go together, so the cost of a commit is spread over every request waiting on it
  * without adding a timer.
  */
-/** One access ready to write: its log row and its encoded DataAccessed. */
+/** One access ready to write: its log row, its encoded DataAccessed, and its metric labels. */
 interface PreparedRecord {
   row: Record<string, unknown>;
   message: OutboxMessage;
+  labels: Record<AccessLabel, string>;
+}
+
+type AccessLabel = 'api' | 'actor_kind' | 'outcome' | 'reason' | 'emergency';
+
+/** Accesses by API, actor, outcome, reason and emergency: a rise in denials or emergency accesses is something to look at. */
+function accessCounter(registry: Registry): Counter<AccessLabel> {
+  return new Counter({
+    name: 'backbone_audit_accesses_total',
+    help: 'Accesses audited (committed), by API operation, actor kind, outcome, reason code and emergency flag',
+    labelNames: ['api', 'actor_kind', 'outcome', 'reason', 'emergency'],
+    registers: [registry],
+  });
 }
 
 export class AuditTrail {
   private readonly writer: GroupCommit<PreparedRecord>;
+  private readonly accesses?: Counter<AccessLabel>;
 
   constructor(
     private readonly pool: Pool,
     private readonly codec: EventCodec,
     private readonly operator: AuditOperator,
-    options: { maxBatch?: number } = {},
+    options: { maxBatch?: number; metrics?: Registry } = {},
   ) {
     this.writer = new GroupCommit((records) => this.write(records), options.maxBatch ?? 500);
+    if (options.metrics) this.accesses = accessCounter(options.metrics);
   }
 
   /**
@@ -58,7 +74,8 @@ export class AuditTrail {
    */
   async record(records: readonly AccessRecordInput[]): Promise<void> {
     const prepared = await Promise.all(records.map((record) => this.prepare(record)));
-    return this.writer.submit(prepared);
+    await this.writer.submit(prepared);
+    if (this.accesses) for (const record of prepared) this.accesses.inc(record.labels);
   }
 
   /** Registers the DataAccessed schema up front, so the first request does not wait on the registry. */
@@ -86,7 +103,8 @@ export class AuditTrail {
       sperring_override: event.sperringOverride,
       entry: logEntryOf(event),
     };
-    return { row, message };
+    const labels = { api: event.api, actor_kind: event.actorKind, outcome: event.outcome, reason: event.reasonCode, emergency: String(event.emergency) };
+    return { row, message, labels };
   }
 
   private async write(records: readonly PreparedRecord[]): Promise<void> {
