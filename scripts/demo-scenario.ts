@@ -17,6 +17,7 @@ import { EVENT_TYPES, exampleOf, SchemaSet, syntheticFnr, type EventTypeName } f
 
 const INGEST = process.env.INGEST_URL ?? 'http://127.0.0.1:3000';
 const QUERY = process.env.QUERY_URL ?? 'http://127.0.0.1:3004';
+const DELIVERY = process.env.DELIVERY_URL ?? 'http://127.0.0.1:3005';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OUS = { id: '993467049', name: 'OSLO UNIVERSITETSSYKEHUS HF' };
@@ -137,7 +138,8 @@ async function main(): Promise<void> {
   for (;;) {
     const akutt = await readQuietly(() => summary(AKUTTLEGE));
     const gp = await readQuietly(() => summary(FASTLEGE));
-    if (akutt?.body.items?.some((i) => i.category === 'AMBULANCE') && (gp?.body.items?.length ?? 0) >= 8) break;
+    // The fastlege sees all nine items once every topic has been projected.
+    if (akutt?.body.items?.some((i) => i.category === 'AMBULANCE') && (gp?.body.items?.length ?? 0) >= 9) break;
     if (Date.now() > deadline) throw new Error('the read models did not catch up within 60 s (are the projectors running? scripts/apps.sh status)');
     await sleep(500);
   }
@@ -162,6 +164,21 @@ async function main(): Promise<void> {
     console.log(`-- ${who}: ${body.items?.length ?? 0} items [${[...byCategory].map(([c, n]) => `${c} ${n}`).join(', ')}] basis ${basis}`);
   }
 
+  // Delivery: home care's record system follows its feed (pull; SSE and webhooks read the same feed).
+  const gerica = await issuer.sign({ subject: 'oslo-gerica', clientId: 'oslo-gerica', audience: 'backbone-delivery', scope: 'backbone:subscribe' });
+  const homeCare = 'org:958935420/poc:934567897';
+  let cursor: string | undefined;
+  let delivered: Array<{ seq: string; previousSeq: string | null; category: string; eventType: string; removed: boolean }> = [];
+  for (let pages = 0; pages < 1_000; pages += 1) {
+    const url = `${DELIVERY}/feed?recipient=${encodeURIComponent(homeCare)}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = (await (await fetch(url, { headers: { Authorization: `Bearer ${gerica}` } })).json()) as { entries: typeof delivered; nextCursor: string; hasMore: boolean };
+    delivered = [...delivered, ...page.entries].slice(-4);
+    cursor = page.nextCursor;
+    if (!page.hasMore) break;
+  }
+  console.log(`\n== home care's record system pulls its feed (delivery API, id-only, every entry decided again and audited); the newest entries:`);
+  for (const e of delivered) console.log(`  seq ${e.seq.padStart(6)} (previous ${String(e.previousSeq).padStart(6)})  ${e.category.padEnd(14)} ${e.eventType}${e.removed ? '  removed' : ''}`);
+
   const citizen = await issuer.sign({ subject: 'ola', clientId: 'helsenorge', audience: 'backbone-query', scope: 'backbone:citizen', extraClaims: { pid: fnr, acr: 'idporten-loa-high' } });
   const asCitizen = async (path: string, body: unknown = {}) =>
     (await (await fetch(`${QUERY}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${citizen}` }, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
@@ -180,7 +197,7 @@ async function main(): Promise<void> {
   console.log('\n== Ola\'s access log: who looked, from where, why; emergency access flagged (oldest first; the demo\'s own waiting reads are accesses too)');
   const log = (await asCitizen('/citizen/access-log', { limit: 20 })) as { entries: Array<Record<string, any>> };
   for (const line of log.entries.reverse()) {
-    const who = line.practitioner ? `${line.practitioner.name} (HPR ${line.practitioner.hprNumber})` : line.actorKind === 'CITIZEN' ? 'Ola himself' : 'a system';
+    const who = line.practitioner ? `${line.practitioner.name} (HPR ${line.practitioner.hprNumber})` : line.actorKind === 'CITIZEN' ? 'Ola himself' : 'a record system (feed)';
     const where = [line.legalEntity?.name ?? line.legalEntity?.orgNumber, line.department?.reshId ? `dept ${line.department.reshId}` : ''].filter(Boolean).join(', ');
     const flag = line.emergency ? '  ** EMERGENCY ACCESS **' : '';
     console.log(`  ${String(line.accessedAt).slice(11, 19)}  ${line.outcome.padEnd(6)} ${who.padEnd(28)} ${where.padEnd(36)} ${String(line.purposeOfUse ?? '').padEnd(6)} ${String(line.decisionRef ?? '').padEnd(18)} ${line.reasonCode}${flag}`);
