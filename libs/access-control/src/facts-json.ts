@@ -17,11 +17,24 @@ export function factsFromJson(json: string | object): PatientAccessFacts {
   return JSON.parse(text, (key, value) => (INSTANT_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value)) as PatientAccessFacts;
 }
 
-/** A data item as stored in JSON (a read model's access column): the instants back to Dates. */
+/**
+ * A data item as stored in JSON (a read model's access column): the instants back to Dates. Built
+ * field by field in one order, so every item has the same object shape: the engine reads items on
+ * every query and delivery, and a spread of parsed JSON gives as many shapes as the JSON had key
+ * orders (the same lesson as the facts: property reads on mixed shapes are several times slower).
+ */
 export function dataItemFromJson(json: Record<string, unknown>): DataItem {
+  const j = json as Record<string, string | undefined> & { handedOverTo?: DataItem['handedOverTo'] };
   return {
-    ...(json as unknown as DataItem),
-    occurredAt: new Date(json.occurredAt as string),
-    releaseToCitizenAt: json.releaseToCitizenAt ? new Date(json.releaseToCitizenAt as string) : undefined,
+    itemId: j.itemId as string,
+    category: j.category as DataItem['category'],
+    documentId: j.documentId,
+    custodian: j.custodian as string,
+    confidentiality: j.confidentiality as DataItem['confidentiality'],
+    restriction: j.restriction as DataItem['restriction'],
+    occurredAt: new Date(j.occurredAt as string),
+    releaseToCitizenAt: j.releaseToCitizenAt ? new Date(j.releaseToCitizenAt) : undefined,
+    missionId: j.missionId,
+    handedOverTo: j.handedOverTo,
   };
 }

@@ -146,7 +146,7 @@ export class RecipientModelReader {
       const access = dataItemFromJson(r.access);
       const patientKey = patientKeyOf(r);
       const decision = this.access.decide(patientKey, requester, access, at);
-      if (decision.effect === 'PERMIT') items.push({ ...visibleItem(r, access, decision, r.seq ?? null, r.recipient_key ?? ''), patientKey });
+      if (decision.effect === 'PERMIT') items.push(visibleItem(r, access, decision, r.seq ?? null, r.recipient_key ?? '', patientKey));
       else denied.push(decision);
     }
     return { items, denied };
@@ -164,8 +164,9 @@ interface PatientItemRow {
   access: Record<string, unknown>;
 }
 
-function visibleItem(r: PatientItemRow, access: DataItem, decision: Decision, seq: string | null, recipientKey: string): VisibleItem {
+function visibleItem(r: PatientItemRow, access: DataItem, decision: Decision, seq: string | null, recipientKey: string, patientKey: string): VisibleItem & { patientKey: string } {
   return {
+    patientKey,
     itemKey: r.item_key,
     eventType: r.event_type,
     status: r.status,
