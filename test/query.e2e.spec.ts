@@ -3,23 +3,16 @@ import type { INestApplication } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
-import { defaultPolicyTable } from '@backbone/access-control';
-import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { AUDIT_TOPIC } from '@backbone/audit';
 import { CITIZEN_SCOPE, DEV_HPR_NUMBER, DevIssuer, exampleHealthWorkerClaims } from '@backbone/auth';
 import { loadConfig } from '@backbone/config';
-import { EventCodec, exampleEvent, SchemaSet, type DataAccessed, type EventTypeName } from '@backbone/contracts';
+import { exampleEvent, SchemaSet, type DataAccessed, type EventCodec, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { createHttpApp } from '@backbone/platform';
-import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
-import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
-import { RECIPIENT_TOPICS, RecipientProjection, recipientModelTables } from '@backbone/recipient-model';
-import { AvroSerde } from '@backbone/serde';
 import { queryApiEnv } from '../apps/query-api/src/query-api.config';
 import { QueryApiModule } from '../apps/query-api/src/query-api.module';
-import { connectTestStack, eventually, readRecords, startGroupAtEnds, topicEnd, unseenPatient, type PartitionOffsets } from './support/stack-clients';
-import { TEST_CLIENT, testPublisherRegistry } from './support/test-publishers';
+import { startInProcessPipeline, type InProcessPipeline } from './support/in-process-pipeline';
+import { eventually, readRecords, topicEnd, unseenPatient, type PartitionOffsets } from './support/stack-clients';
 import { healthWorkerClaims, KARI_HOME_NURSE } from './support/test-requesters';
 
 /*
@@ -30,35 +23,19 @@ import { healthWorkerClaims, KARI_HOME_NURSE } from './support/test-requesters';
 describe('query API: need-to-know at query time, audit, the citizen access log (end to end)', () => {
   const secret = process.env.PATIENT_KEY_SECRET!;
   const schemas = SchemaSet.load();
-  const logger = createLogger('query-e2e', 'warn');
-  const table = defaultPolicyTable();
   const run = randomUUID().slice(0, 8);
+  let pipeline: InProcessPipeline;
   let kafka: Kafka;
-  let dataSource: DataSource;
   let pool: Pool;
   let codec: EventCodec;
-  let publisher: EventPublisher;
-  let relay: OutboxRelay;
   let api: INestApplication;
   let issuer: DevIssuer;
-  const consumers: ProjectionConsumer[] = [];
   let auditStart: PartitionOffsets;
   let patient = { fnr: '', key: '' };
   const measurementId = randomUUID();
   const labId = `LAB-${randomUUID()}`;
 
-  const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler) => {
-    const groupId = `${projection}-${randomUUID()}`;
-    await startGroupAtEnds(kafka, groupId, topics);
-    const consumer = new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
-    await consumer.start();
-    consumers.push(consumer);
-  };
-
-  const publish = async (...events: object[]) => {
-    const outcome = await publisher.publish(events, TEST_CLIENT);
-    if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
-  };
+  const publish = (...events: object[]) => pipeline.publish(...events);
   const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: patient.fnr }), ...fields });
 
   const token = (claims: Record<string, unknown>, scope = 'openid') => issuer.sign({ subject: randomUUID(), clientId: 'gerica-epj', audience: 'backbone-query', scope, extraClaims: claims });
@@ -86,17 +63,11 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
     Boolean((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 AND item_key = $3 AND removed_at IS NULL', [recipientKey, patient.key, itemKey])).rowCount);
 
   beforeAll(async () => {
-    const stack = await connectTestStack(logger);
-    ({ kafka, dataSource, pool } = stack);
+    pipeline = await startInProcessPipeline(createLogger('query-e2e', 'warn'));
+    ({ kafka, pool, codec } = pipeline);
     patient = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient', 'access_log']);
-    codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
-    publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
-    await publisher.warmUp();
-    relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
-    relay.start();
-    await startConsumer(`${ACCESS_PROJECTION}.query-e2e-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
-    // The live v1 tables are what the query API reads; this run's consumer writes them from the topics' ends.
-    await startConsumer(`${recipientModelTables(1).projection}.query-e2e-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+    // The live v1 tables are what the query API reads; this run's recipient consumer writes them from the topics' ends.
+    await pipeline.startProjectors(`query-e2e-${run}`);
     auditStart = await topicEnd(kafka, AUDIT_TOPIC);
     issuer = await DevIssuer.loadOrCreate();
     api = await createHttpApp(QueryApiModule.forRoot(loadConfig(queryApiEnv)), { name: 'query-api', title: 'query-api', description: 'e2e' });
@@ -112,9 +83,7 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
 
   afterAll(async () => {
     await api?.close();
-    for (const consumer of consumers) await consumer.stop();
-    await relay?.stop();
-    await dataSource?.destroy();
+    await pipeline?.stop();
   });
 
   it('shows the home nurse what home care may see, audits the access first, and publishes the DataAccessed', async () => {

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import type { DataSource } from 'typeorm';
-import { defaultPolicyTable } from '@backbone/access-control';
+import type { PolicyTable } from '@backbone/access-control';
 import { ACCESS_PROJECTION, AccessModelReader, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
-import { DERIVED_RECORDS, EVENT_TOPICS, EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { DERIVED_RECORDS, EVENT_TOPICS, exampleEvent, type EventCodec, type EventTypeName, type SchemaSet } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
-import { DEAD_LETTER_TOPIC, liveProjectionVersion, ProjectionConsumer, registerProjectionVersion, switchLiveProjectionVersion, type ProjectionHandler } from '@backbone/projection';
-import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
-import { AvroSerde } from '@backbone/serde';
-import { connectTestStack, eventually, startGroupAtEnds, startGroupAtOffsets, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
+import { DEAD_LETTER_TOPIC, liveProjectionVersion, registerProjectionVersion, switchLiveProjectionVersion, type ProjectionConsumer } from '@backbone/projection';
+import { startInProcessPipeline, type InProcessPipeline } from '../../../test/support/in-process-pipeline';
+import { eventually, startGroupAtEnds, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
 import { homeNurse } from '../../../test/support/test-requesters';
-import { TEST_CLIENT, testPublisherRegistry } from '../../../test/support/test-publishers';
 import { RecipientModelReader } from './recipient-model-reader';
 import { createRecipientModelTables, dropRecipientModelTables, recipientModelTables } from './recipient-model-tables';
 import { RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
@@ -24,41 +21,22 @@ const HOME_CARE = 'org:958935420/poc:934567897';
 
 describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   const secret = process.env.PATIENT_KEY_SECRET!;
-  const schemas = SchemaSet.load();
-  const logger = createLogger('recipient-projection-int', 'warn');
-  const table = defaultPolicyTable();
   const run = randomUUID().slice(0, 8);
+  let pipeline: InProcessPipeline;
+  let schemas: SchemaSet;
+  let table: PolicyTable;
   let kafka: Kafka;
-  let dataSource: DataSource;
   let pool: Pool;
-  let publisher: EventPublisher;
-  let relay: OutboxRelay;
   let codec: EventCodec;
   let access: AccessModelReader;
   let recipientConsumer: ProjectionConsumer;
   /** Where the recipient topics ended when this run began: a rebuild replays from here. */
   const runStart = new Map<string, PartitionOffsets>();
-  const consumers: ProjectionConsumer[] = [];
-
-  /** A consumer of this run's own, starting where its topics end now (no waiting on history). */
-  const startConsumer = async (projection: string, topics: string[], handler: ProjectionHandler, startAt?: Map<string, PartitionOffsets>) => {
-    const groupId = `${projection}-${randomUUID()}`;
-    if (startAt) await startGroupAtOffsets(kafka, groupId, startAt);
-    else await startGroupAtEnds(kafka, groupId, topics);
-    const consumer = new ProjectionConsumer(pool, kafka, handler, codec, logger, { projection, groupId, topics, chunkSize: 200, maxAttempts: 3, maxBackoffMs: 1_000 });
-    await consumer.start();
-    consumers.push(consumer);
-    return consumer;
-  };
+  const startConsumer = (...args: Parameters<InProcessPipeline['startConsumer']>) => pipeline.startConsumer(...args);
 
   beforeAll(async () => {
-    const stack = await connectTestStack(logger);
-    ({ kafka, dataSource, pool } = stack);
-    codec = new EventCodec(schemas, new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
-    publisher = new EventPublisher(pool, schemas, codec, testPublisherRegistry(), new OutboxBacklog(), { patientKeySecret: secret, allowSyntheticIdentifiers: true, maxBacklog: 100_000 });
-    await publisher.warmUp();
-    relay = new OutboxRelay(pool, kafka, new OutboxBacklog(), logger, { batchSize: 500, idlePollMs: 20, maxBackoffMs: 1_000 });
-    relay.start();
+    pipeline = await startInProcessPipeline(createLogger('recipient-projection-int', 'warn'));
+    ({ schemas, table, kafka, pool, codec } = pipeline);
     await startConsumer(`${ACCESS_PROJECTION}.test-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
     for (const topic of RECIPIENT_TOPICS) runStart.set(topic, await topicEnd(kafka, topic));
     recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table), runStart);
@@ -66,17 +44,10 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const consumer of consumers) await consumer.stop();
-    await relay?.stop();
-    await dataSource?.destroy();
+    await pipeline?.stop();
   });
 
-
-
-  const publish = async (...events: object[]) => {
-    const outcome = await publisher.publish(events, TEST_CLIENT);
-    if (!outcome.ok) throw new Error(`not accepted: ${JSON.stringify(outcome)}`);
-  };
+  const publish = (...events: object[]) => pipeline.publish(...events);
 
   it('backfills a new recipient from the patient store, fans out new items with feed numbers, and removes the patient on revocation', async () => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
