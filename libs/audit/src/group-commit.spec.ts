@@ -1,14 +1,24 @@
 import { GroupCommit } from './group-commit';
 
+/**
+ * A GroupCommit whose first write waits until `release()`, so later callers queue behind it; every
+ * write is recorded, and `fails` says which batches the writer refuses.
+ */
+function heldCommit<T>(maxBatch: number, fails: (items: readonly T[]) => boolean = () => false) {
+  const writes: T[][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const commit = new GroupCommit<T>(async (items) => {
+    writes.push([...items]);
+    if (writes.length === 1) await gate;
+    if (fails(items)) throw new Error(`cannot store ${items.join(', ')}`);
+  }, maxBatch);
+  return { commit, writes, release };
+}
+
 describe('GroupCommit', () => {
   it('writes the first caller at once and everyone who arrived meanwhile together in the next write', async () => {
-    const writes: number[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const commit = new GroupCommit<number>(async (items) => {
-      writes.push([...items]);
-      if (writes.length === 1) await gate;
-    }, 100);
+    const { commit, writes, release } = heldCommit<number>(100);
     const first = commit.submit([1]);
     const later = [commit.submit([2, 3]), commit.submit([4])];
     release();
@@ -17,13 +27,7 @@ describe('GroupCommit', () => {
   });
 
   it('never splits a caller and keeps batches at most maxBatch items (one caller may exceed it alone)', async () => {
-    const writes: number[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const commit = new GroupCommit<number>(async (items) => {
-      writes.push([...items]);
-      if (writes.length === 1) await gate;
-    }, 3);
+    const { commit, writes, release } = heldCommit<number>(3);
     const all = [commit.submit([0]), commit.submit([1, 2]), commit.submit([3, 4]), commit.submit([5, 6, 7, 8])];
     release();
     await Promise.all(all);
@@ -31,14 +35,7 @@ describe('GroupCommit', () => {
   });
 
   it('writes the callers of a failed batch one by one, rejecting only the one whose own write fails', async () => {
-    const writes: string[][] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const commit = new GroupCommit<string>(async (items) => {
-      writes.push([...items]);
-      if (writes.length === 1) await gate;
-      if (items.includes('bad')) throw new Error('cannot store bad');
-    }, 10);
+    const { commit, writes, release } = heldCommit<string>(10, (items) => items.includes('bad'));
     const first = commit.submit(['first']);
     const good = commit.submit(['good']);
     const bad = commit.submit(['bad']);
