@@ -248,6 +248,12 @@ describe('query API: need-to-know at query time, audit, the citizen access log (
     expect(await logRow(data.body.accessId)).toMatchObject({ outcome: 'PERMIT' });
   });
 
+  it('describes itself in OpenAPI, every operation with its problems', async () => {
+    const { body } = await request(api.getHttpServer()).get('/openapi.json').expect(200);
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/patients/summary', '/patients/categories/{category}', '/inbox', '/citizen/data', '/citizen/access-log']));
+    expect(Object.keys(body.paths['/patients/summary'].post.responses).sort()).toEqual(['200', '401', '403', '404', '422']);
+  });
+
   it('refuses bad input with problem+json naming the field and the rule', async () => {
     const bearer = await kari();
     const logged = async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM access_log WHERE patient_key = $1', [patient.key])).rows[0].n;
