@@ -20,7 +20,7 @@ import { healthWorkerClaims, KARI_HOME_NURSE } from './support/test-requesters';
  * identifier, and for the numbers this test used.
  */
 const ROOT = join(__dirname, '..');
-const APPS = ['ingest-api', 'outbox-relay', 'access-projector', 'recipient-projector', 'query-api'] as const;
+const APPS = ['ingest-api', 'outbox-relay', 'access-projector', 'recipient-projector', 'query-api', 'delivery'] as const;
 const BASE_PORT = 3960;
 const port = (app: (typeof APPS)[number]) => BASE_PORT + APPS.indexOf(app);
 
@@ -58,6 +58,7 @@ describe('the services never log a national identity number (end to end, built s
           ACCESS_PROJECTOR_GROUP_ID: accessGroup,
           RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup,
           PUBLISHERS_FILE: join(ROOT, 'deploy', 'publishers.yaml'),
+          WEBHOOK_DISPATCHER: 'false',
         },
       });
       const lines: string[] = [];
@@ -103,6 +104,11 @@ describe('the services never log a national identity number (end to end, built s
     const citizen = await issuer.sign({ subject: 'c', clientId: 'helsenorge', audience: 'backbone-query', scope: CITIZEN_SCOPE, extraClaims: { pid: patient.fnr, acr: 'idporten-loa-high' } });
     expect((await post('query-api', '/citizen/access-log', citizen, {})).status).toBe(200);
     expect((await post('query-api', '/citizen/access-log', citizen, { patient: { system: 'FNR', value: stranger.fnr } })).status).toBe(403);
+    // Delivery: home care's record system pulls its feed (full content: the events, FNR included, go to the client, never to a log).
+    const subscriber = await issuer.sign({ subject: 'oslo-gerica', clientId: 'oslo-gerica', audience: 'backbone-delivery', scope: 'backbone:subscribe' });
+    const feed = await fetch(`http://127.0.0.1:${port('delivery')}/feed?recipient=${encodeURIComponent('org:958935420/poc:934567897')}&content=full&limit=50`, { headers: { Authorization: `Bearer ${subscriber}` } });
+    expect(feed.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port('delivery')}/feed?recipient=${patient.fnr}`, { headers: { Authorization: `Bearer ${subscriber}` } })).status).toBe(400);
     // Let the relay publish the audit records and the projectors log what they did.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
