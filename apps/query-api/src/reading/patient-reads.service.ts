@@ -9,7 +9,7 @@ import {
   type HealthWorkerRequester,
 } from '@backbone/access-control';
 import type { AccessModelReader } from '@backbone/access-model';
-import { verdictOf, type AccessAction, type AccessVerdict, type AuditTrail } from '@backbone/audit';
+import { verdictOf, type AccessVerdict, type AuditTrail } from '@backbone/audit';
 import type { HealthWorkerPrincipal, Principal } from '@backbone/auth';
 import { problem, ProblemException } from '@backbone/platform';
 import type { RecipientModelReader, VisibleItem } from '@backbone/recipient-model';
@@ -47,11 +47,10 @@ export class PatientReads {
     }
     const requester = healthWorkerOf(principal);
     const { items, denied } = await this.reader.itemsFor(requester, patientKey, { categories, at, withContent });
-    const action: AccessAction = 'READ';
     const verdict = items.length > 0 ? verdictOf(items.map((i) => i.decision), denied) : this.verdictWithoutItems(requester, patientKey, categories, denied, at);
     const accessId = randomUUID();
     await this.audit.record([
-      { accessId, principal, patient, patientKey, action, api, categories: categories ?? [], itemIds: items.map((i) => i.itemKey), verdict, accessedAt: at },
+      { accessId, principal, patient, patientKey, action: 'READ', api, categories: categories ?? [], itemIds: items.map((i) => i.itemKey), verdict, accessedAt: at },
     ]);
     if (verdict.outcome === 'DENY') throw denialProblem(verdict);
     return { accessId, items };
@@ -59,8 +58,8 @@ export class PatientReads {
 
   /**
    * Nothing to show: either something was denied (its reason stands), or there were no candidate
-   * items, and then the engine is asked about an ordinary item of the asked category, so a caller
-   * with a relationship but no data yet gets an empty answer and everyone else a denial.
+   * items, and then the engine is asked about an ordinary item of each category asked for, so a
+   * caller with a relationship but no data yet gets an empty answer and everyone else a denial.
    */
   private verdictWithoutItems(requester: HealthWorkerRequester, patientKey: string, categories: DataCategory[] | undefined, denied: Decision[], at: Date): AccessVerdict {
     if (denied.length > 0) return verdictOf([], denied);
