@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
 import { atFixedRate } from './support/fixed-rate';
-import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitIngestReady } from './support/ingest-process';
+import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitReady } from './support/ingest-process';
 import { median, percentile, writeResults } from './support/results';
 
 const ROOT = join(__dirname, '..');
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   });
   const db = new Client({ connectionString: DATABASE_URL });
   try {
-    await waitIngestReady(PORT);
+    await waitReady(PORT);
     await db.connect();
     const token = await benchToken();
     const schemas = SchemaSet.load();

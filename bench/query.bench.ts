@@ -9,7 +9,7 @@
 //   3. latency: an open loop at BENCH_QUERY_RATE requests/s (default 500, what this machine sustains with room to spare) for BENCH_SECONDS,
 //      latency measured from each request's planned start.
 // Three runs of 2 and 3; medians are reported. Goals: >= 2,000 requests/s, p99 <= 20 ms.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
 import { cpuAccount, pidsOf } from './support/cpu';
 import { atFixedRate } from './support/fixed-rate';
-import { nodeArgsWith, waitIngestReady } from './support/ingest-process';
+import { waitReady } from './support/ingest-process';
+import { startBuiltApp } from './support/projector-process';
 import { homeCareFor, startPipeline, type Pipeline } from './support/pipeline';
 import { median, percentile, writeResults } from './support/results';
 import { healthWorkerClaims, KARI_HOME_NURSE } from '../test/support/test-requesters';
@@ -64,14 +65,6 @@ async function statements(pipeline: Pipeline): Promise<number> {
   return Number(rows[0].n);
 }
 
-function startQueryApi(databaseUrl: string): ChildProcess {
-  return spawn('node', [...nodeArgsWith('BENCH_APP_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'query-api', 'main.js')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(QUERY_PORT), DATABASE_URL: databaseUrl, PATIENT_KEY_SECRET: patientKeySecret(), ALLOW_SYNTHETIC_IDENTIFIERS: 'true', LOG_LEVEL: 'warn' },
-  });
-}
-
 /** POST /patients/summary through node:http with keep-alive; resolves with the item count, rejects on anything but 200. */
 function summaryClient(token: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -105,8 +98,8 @@ async function main(): Promise<void> {
     await seed(pipeline, schemas, patients);
     console.log(`[bench] seeded ${patients.length} patients x ${ITEMS_PER_PATIENT} items in ${Math.round((performance.now() - seeded) / 1000)} s`);
     execFileSync('npx', ['nest', 'build', 'query-api'], { cwd: ROOT, stdio: 'inherit' });
-    queryApi = startQueryApi(pipeline.databaseUrl);
-    await waitIngestReady(QUERY_PORT);
+    queryApi = startBuiltApp('query-api', pipeline.databaseUrl, QUERY_PORT, { PATIENT_KEY_SECRET: patientKeySecret(), ALLOW_SYNTHETIC_IDENTIFIERS: 'true' });
+    await waitReady(QUERY_PORT);
     const issuer = await DevIssuer.loadOrCreate();
     // One token for the run: attestations live 60 minutes, the benchmark a few.
     const token = await issuer.sign({ subject: 'bench', clientId: 'gerica-epj', audience: 'backbone-query', scope: 'openid', expiresInSeconds: 3600, extraClaims: healthWorkerClaims(KARI_HOME_NURSE, new Date()) });

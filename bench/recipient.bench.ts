@@ -21,7 +21,7 @@ import { CLINICAL_MIX as MIX, eventEncoder, patientKeySecret, sendByTopic, synth
 import { cpuAccount, pidsOf } from './support/cpu';
 import { startGroupAtEnds, startGroupAtOffsets, topicEnd, type PartitionOffsets } from '../test/support/stack-clients';
 import { endOffsets, startGroupAt as startGovernanceGroupAt } from './support/governance-load';
-import { appliedSince, freshDatabase, projectedSince, startAccessProjector, startProjectorApp } from './support/projector-process';
+import { appliedSince, freshDatabase, projectedSince, startAccessProjector, startBuiltApp } from './support/projector-process';
 import { writeResults } from './support/results';
 
 const ROOT = join(__dirname, '..');
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   // Clinical topics from where the backlog starts; access changes from now (none are produced here).
   await startGroupAtOffsets(kafka, recipientGroup, start);
   await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS.filter((t) => !start.has(t)));
-  const app = startProjectorApp('recipient-projector', databaseUrl, 3971, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup });
+  const app = startBuiltApp('recipient-projector', databaseUrl, 3971, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup });
   let began: { at: number; done: number } | undefined;
   let cpu: (() => Record<string, number>) | undefined;
   const deadline = Date.now() + 900_000;

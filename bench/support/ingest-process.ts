@@ -80,12 +80,12 @@ export function ingestClient(port: number, token: string): (path: string, body: 
     });
 }
 
-export async function waitIngestReady(port: number): Promise<void> {
+export async function waitReady(port: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const ok = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok).catch(() => false);
     if (ok) return;
     await sleep(250);
   }
-  throw new Error('ingest-api did not become ready');
+  throw new Error(`the app on port ${port} did not become ready`);
 }

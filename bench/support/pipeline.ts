@@ -12,8 +12,8 @@ import { RECIPIENT_TOPICS } from '@backbone/recipient-model';
 import { startGroupAtEnds } from '../../test/support/stack-clients';
 import { HOME_CARE } from '../../test/support/test-requesters';
 import type { SyntheticPatient } from './clinical-load';
-import { benchToken, ingestClient, startIngestApp, waitIngestReady } from './ingest-process';
-import { freshDatabase, startAccessProjector, startProjectorApp } from './projector-process';
+import { benchToken, ingestClient, startIngestApp, waitReady } from './ingest-process';
+import { freshDatabase, startAccessProjector, startBuiltApp } from './projector-process';
 
 /*
  * The whole write side for a benchmark on the real stack: the built ingest-api, outbox-relay,
@@ -47,11 +47,11 @@ export async function startPipeline(database: string, port: number): Promise<Pip
   await startGroupAtEnds(kafka, accessGroup, [GOVERNANCE_TOPIC]);
   await startGroupAtEnds(kafka, recipientGroup, RECIPIENT_TOPICS);
   const apps: ChildProcess[] = [startIngestApp(databaseUrl, port)];
-  await waitIngestReady(port); // migrates the fresh database before the others start
+  await waitReady(port); // migrates the fresh database before the others start
   apps.push(
-    startProjectorApp('outbox-relay', databaseUrl, port + 1, {}),
+    startBuiltApp('outbox-relay', databaseUrl, port + 1, {}),
     startAccessProjector(databaseUrl, accessGroup, port + 2),
-    startProjectorApp('recipient-projector', databaseUrl, port + 3, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup }),
+    startBuiltApp('recipient-projector', databaseUrl, port + 3, { RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup }),
   );
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCESS_PROJECTION, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { nodeArgsWith } from './ingest-process';
 import type { PartitionOffsets } from './governance-load';
 
 const ROOT = join(__dirname, '..', '..');
@@ -17,11 +17,9 @@ export async function freshDatabase(name: string): Promise<string> {
   return `postgres://postgres@127.0.0.1:5432/${name}`;
 }
 
-/** A built projector app (or the outbox relay that publishes what a projector enqueues) as its own process, as deployed (deploy/node-args). */
-export function startProjectorApp(app: 'access-projector' | 'recipient-projector' | 'outbox-relay', databaseUrl: string, port: number, env: Record<string, string>): ChildProcess {
-  // Plus any flags given for a measurement, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = [...readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/), ...(process.env.BENCH_APP_NODE_ARGS?.split(' ') ?? [])].filter(Boolean);
-  return spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', app, 'main.js')], {
+/** A built backbone app (a projector, the outbox relay, the query API) as its own process, as deployed (deploy/node-args, plus BENCH_APP_NODE_ARGS). */
+export function startBuiltApp(app: 'access-projector' | 'recipient-projector' | 'outbox-relay' | 'query-api', databaseUrl: string, port: number, env: Record<string, string>): ChildProcess {
+  return spawn('node', [...nodeArgsWith('BENCH_APP_NODE_ARGS'), join(ROOT, 'dist', 'apps', app, 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env },
@@ -29,7 +27,7 @@ export function startProjectorApp(app: 'access-projector' | 'recipient-projector
 }
 
 export function startAccessProjector(databaseUrl: string, groupId: string, port: number, env: Record<string, string> = {}): ChildProcess {
-  return startProjectorApp('access-projector', databaseUrl, port, { ACCESS_PROJECTOR_GROUP_ID: groupId, ...env });
+  return startBuiltApp('access-projector', databaseUrl, port, { ACCESS_PROJECTOR_GROUP_ID: groupId, ...env });
 }
 
 /** Messages a projection applied (or dead-lettered) past the given offsets of each topic, from its stored positions. */

@@ -46,7 +46,7 @@ import { CLINICAL_EVENT_TYPES, clinicalItemsOf, RECIPIENT_TOPICS, recipientModel
 import { AvroSerde } from '@backbone/serde';
 import { CLINICAL_MIX, eventEncoder, patientKeySecret, sendByTopic, syntheticPatients, type OutgoingRecord, type SyntheticPatient } from '../../bench/support/clinical-load';
 import { endOffsets, startGroupAt as startGovernanceGroupAt } from '../../bench/support/governance-load';
-import { freshDatabase, projectedSince, startAccessProjector, startProjectorApp } from '../../bench/support/projector-process';
+import { freshDatabase, projectedSince, startAccessProjector, startBuiltApp } from '../../bench/support/projector-process';
 import { readRecords, startGroupAtOffsets, topicEnd, type PartitionOffsets, type TopicRecord } from '../support/stack-clients';
 
 // The read model under test (its first version, what the projector builds by default) and the
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     await send(before);
     const governanceBefore = await endOffsets();
     spawned(startAccessProjector(databaseUrl, accessGroup, PORTS.access));
-    spawned(startProjectorApp('outbox-relay', databaseUrl, PORTS.relay, {}));
+    spawned(startBuiltApp('outbox-relay', databaseUrl, PORTS.relay, {}));
     await until(async () => (await remaining(db, ACCESS_PROJECTION, new Map([[GOVERNANCE_TOPIC, governanceStart]]), new Map([[GOVERNANCE_TOPIC, governanceBefore]]))) === 0, 'the access projector applying the governance before the load', 300_000);
 
     // The clinical backlog.
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
 
     const start = () =>
       spawned(
-        startProjectorApp('recipient-projector', databaseUrl, PORTS.recipient, {
+        startBuiltApp('recipient-projector', databaseUrl, PORTS.recipient, {
           RECIPIENT_PROJECTOR_GROUP_ID: recipientGroup,
           // Kafka's minimum, so a killed member's partitions move on after 6 s, not 30.
           RECIPIENT_PROJECTOR_SESSION_TIMEOUT_MS: '6000',

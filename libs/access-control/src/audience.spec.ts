@@ -1,5 +1,5 @@
 import { AccessIndex } from './access-index';
-import { audienceChanges, audienceOf, nextTimeBoundary, recipientDecision, recipientKeyOf, recipientMayHold } from './audience';
+import { audienceChanges, audienceOf, nextTimeBoundary, recipientDecision, recipientKeyOf, recipientFromKey, recipientMayHold } from './audience';
 import { factsFromJson, factsToJson } from './facts-json';
 import { defaultPolicyTable } from './policy-table';
 import {
@@ -129,5 +129,18 @@ describe('recipientDecision', () => {
     expect(permit).toMatchObject({ effect: 'PERMIT', reason: 'PERMIT_CARE_RELATIONSHIP', facts: { relationshipId: care.relationshipId } });
     expect(recipientDecision(facts, homeCare, item({ category: 'LAB' }), AT, table)).toMatchObject({ effect: 'DENY', reason: 'DENY_CATEGORY_NOT_ALLOWED' });
     expect(recipientDecision(facts, 'org:982791952', item({ category: 'DHO' }), AT, table)).toMatchObject({ effect: 'DENY', reason: 'DENY_NO_RELATIONSHIP' });
+  });
+});
+
+describe('recipientFromKey', () => {
+  it('reads back every recipient recipientKeyOf writes, and nothing else', () => {
+    const recipients = [
+      { legalEntity: '993467049' },
+      { legalEntity: '993467049', pointOfCare: '974589095', department: '4001031' },
+      { legalEntity: '958935420', pointOfCare: '934567897', practitionerHpr: '9144897' },
+      { legalEntity: '993467049', department: '4001031', practitionerHpr: '9144900' },
+    ];
+    for (const recipient of recipients) expect(recipientFromKey(recipientKeyOf(recipient))).toEqual(recipient);
+    for (const text of ['', 'org:99346704', 'poc:974589095', 'org:993467049/dept:x', "org:993467049' OR 1=1", '15868512218']) expect(recipientFromKey(text)).toBeUndefined();
   });
 });

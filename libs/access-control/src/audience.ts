@@ -49,6 +49,19 @@ export function recipientKeyOf(recipient: Omit<Recipient, 'recipientKey'>): stri
     .join('/');
 }
 
+/** The shape recipientKeyOf gives: org, then optionally point of care, department, practitioner. */
+export const RECIPIENT_KEY_PATTERN = /^org:(\d{9})(?:\/poc:(\d{9}))?(?:\/dept:(\d{1,12}))?(?:\/hpr:(\d{1,10}))?$/;
+export const RECIPIENT_KEY_RULE =
+  'must be a recipient key such as org:993467049/poc:974589095/dept:4001031 (org:<9 digits>, then optionally /poc:<9 digits>, /dept:<digits>, /hpr:<digits>)';
+
+/** The recipient a key names (the inverse of recipientKeyOf), or undefined when the text is not a recipient key. */
+export function recipientFromKey(key: string): Omit<Recipient, 'recipientKey'> | undefined {
+  const match = RECIPIENT_KEY_PATTERN.exec(key);
+  if (!match) return undefined;
+  const [, legalEntity, pointOfCare, department, practitionerHpr] = match;
+  return { legalEntity, ...(pointOfCare ? { pointOfCare } : {}), ...(department ? { department } : {}), ...(practitionerHpr ? { practitionerHpr } : {}) };
+}
+
 function recipient(fields: Omit<Recipient, 'recipientKey'>): Recipient {
   const clean: { -readonly [K in keyof Recipient]?: Recipient[K] } = { legalEntity: fields.legalEntity };
   if (fields.pointOfCare) clean.pointOfCare = fields.pointOfCare;

@@ -1,7 +1,7 @@
 import type { AccessRecordInput } from '@backbone/audit';
 import { verdictOf } from '@backbone/audit';
 import type { SystemPrincipal } from '@backbone/auth';
-import type { DataCategory } from '@backbone/access-control';
+import { recipientFromKey, type DataCategory } from '@backbone/access-control';
 import type { Organisation } from '@backbone/contracts';
 import type { PatientDelivery } from './feed-page';
 
@@ -15,8 +15,8 @@ export type DeliveryApi = 'GET /feed' | 'GET /feed/stream' | 'webhook';
 
 /** The organisation a recipient key names, as the audit record's legal entity (and department). */
 export function organisationOfRecipient(recipientKey: string): Organisation {
-  const part = (name: string) => new RegExp(`(?:^|/)${name}:([^/]+)`).exec(recipientKey)?.[1];
-  return { orgNumber: part('org') ?? '', reshId: part('dept') ?? null, herId: null, name: null };
+  const recipient = recipientFromKey(recipientKey);
+  return { orgNumber: recipient?.legalEntity ?? '', reshId: recipient?.department ?? null, herId: null, name: null };
 }
 
 /**

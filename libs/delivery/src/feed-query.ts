@@ -1,4 +1,5 @@
-import { CONTENT_LEVELS, RECIPIENT_KEY_PATTERN, RECIPIENT_KEY_RULE, type ContentLevel } from './subscriber-registry';
+import { RECIPIENT_KEY_PATTERN, RECIPIENT_KEY_RULE } from '@backbone/access-control';
+import { CONTENT_LEVELS, type ContentLevel } from './subscriber-registry';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1_000;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { RECIPIENT_KEY_PATTERN, RECIPIENT_KEY_RULE } from '@backbone/access-control';
 
 /*
  * Who may subscribe to which recipients' feeds (deploy/subscribers.yaml). Deny by default, like the
@@ -13,9 +14,6 @@ export const CONTENT_LEVELS = ['id-only', 'full'] as const;
 /** As in FHIR Subscriptions: id-only (ids, type, dataRef) by default; full adds the event itself. */
 export type ContentLevel = (typeof CONTENT_LEVELS)[number];
 
-/** A recipient key as recipientKeyOf makes it: org, then optionally point of care, department, practitioner. */
-export const RECIPIENT_KEY_PATTERN = /^org:\d{9}(\/poc:\d{9})?(\/dept:\d{1,12})?(\/hpr:\d{1,10})?$/;
-export const RECIPIENT_KEY_RULE = 'must be a recipient key such as org:993467049/poc:974589095/dept:4001031 (org:<9 digits>, then optionally /poc:<9 digits>, /dept:<digits>, /hpr:<digits>)';
 
 const registrySchema = z.object({
   clients: z

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { CONTENT_LEVELS, RECIPIENT_KEY_PATTERN, RECIPIENT_KEY_RULE, type ContentLevel } from '@backbone/delivery';
+import { RECIPIENT_KEY_PATTERN, RECIPIENT_KEY_RULE } from '@backbone/access-control';
+import { CONTENT_LEVELS, type ContentLevel } from '@backbone/delivery';
 
 /** A registration as the API accepts it, every field checked (a 422 names each bad one). */
 export interface SubscriptionRequest {

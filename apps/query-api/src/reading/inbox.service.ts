@@ -30,7 +30,11 @@ export class InboxReads {
     const items = await this.reader.inboxFor(requester, { since: query.since ?? new Date(at.getTime() - WEEK_MS), limit: query.limit, at });
     const entries = items.map((item) => ({ item, patient: (JSON.parse(item.content!) as { envelope: { patient: PatientIdentifier } }).envelope.patient }));
     const byPatient = new Map<string, InboxEntry[]>();
-    for (const entry of entries) byPatient.set(entry.item.patientKey, [...(byPatient.get(entry.item.patientKey) ?? []), entry]);
+    for (const entry of entries) {
+      const shown = byPatient.get(entry.item.patientKey);
+      if (shown) shown.push(entry);
+      else byPatient.set(entry.item.patientKey, [entry]);
+    }
     const records: AccessRecordInput[] = [...byPatient].map(([patientKey, shown]) => ({
       accessId: randomUUID(),
       principal,
