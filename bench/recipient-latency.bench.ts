@@ -18,6 +18,7 @@ import { RecipientModelReader, recipientModelTables } from '@backbone/recipient-
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
 import { atFixedRate } from './support/fixed-rate';
 import { homeCareFor, startPipeline, type Pipeline } from './support/pipeline';
+import { bucketPercentile, histogramAt } from './support/prometheus';
 import { median, percentile, writeResults } from './support/results';
 import { HOME_CARE, homeNurse } from '../test/support/test-requesters';
 
@@ -70,6 +71,14 @@ async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: Synthet
       await sleep(5);
     }
   })();
+  // Where the time goes, from the services' own histograms over the measured load: the outbox
+  // (accepted to Kafka's acknowledgement) and the projection (Kafka timestamp to applied).
+  const stages = {
+    outbox: () => histogramAt(`http://127.0.0.1:${PORT + 1}/metrics`, 'backbone_outbox_publish_delay_seconds'),
+    projection: () => histogramAt(`http://127.0.0.1:${PORT + 3}/metrics`, 'backbone_projection_lag_seconds'),
+    chunk: () => histogramAt(`http://127.0.0.1:${PORT + 3}/metrics`, 'backbone_projection_chunk_seconds'),
+  };
+  const stagesBefore = { outbox: await stages.outbox(), projection: await stages.projection(), chunk: await stages.chunk() };
   await atFixedRate(RATE, load.length, async (i) => {
     await pipeline.post('/events', load[i].body);
     ackedAt.set(load[i].eventId, performance.now());
@@ -79,6 +88,17 @@ async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: Synthet
   while (expected.some((e) => !visibleAt.has(e.eventId)) && Date.now() < deadline) await sleep(50);
   polling = false;
   await poller;
+  const stagesAfter = { outbox: await stages.outbox(), projection: await stages.projection(), chunk: await stages.chunk() };
+  const stageBounds = Object.fromEntries(
+    (['outbox', 'projection', 'chunk'] as const).map((stage) => [
+      stage,
+      {
+        p50_at_most_s: bucketPercentile(stagesBefore[stage], stagesAfter[stage], 50),
+        p99_at_most_s: bucketPercentile(stagesBefore[stage], stagesAfter[stage], 99),
+        count: (stagesAfter[stage].get(Infinity) ?? 0) - (stagesBefore[stage].get(Infinity) ?? 0),
+      },
+    ]),
+  );
 
   // A medication list replaced again before the poll saw it is superseded, not lost: it counts as missing only if its patient's list never moved on.
   const latencies = expected.filter((e) => visibleAt.has(e.eventId)).map((e) => Math.max(0, visibleAt.get(e.eventId)! - ackedAt.get(e.eventId)!));
@@ -97,6 +117,7 @@ async function latency(pipeline: Pipeline, schemas: SchemaSet, patients: Synthet
       method: `ingest-api, outbox-relay, access-projector and recipient-projector as separate processes; ${PATIENTS} patients under home care; ${RATE} events/s for ${SECONDS} s (3/5 home measurements, 1/5 medication lists, 1/5 lab results home care does not see), open loop, after 3 s of warm-up; home care's feed polled every 5 ms`,
       events_measured: latencies.length,
       medication_lists_superseded_before_seen: missing.length - missingMeasurements,
+      stages_from_service_histograms: stageBounds,
     },
   );
   if (missingMeasurements > 0) throw new Error(`${missingMeasurements} home measurements never became visible`);

@@ -6,11 +6,11 @@ describe('recipient projector configuration', () => {
     const config = loadConfig(recipientProjectorEnv, {});
     expect(config.RECIPIENT_MODEL_VERSION).toBe(1);
     expect(config.RECIPIENT_PROJECTOR_GROUP_ID).toBeUndefined();
-    expect(config.RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY).toBe(8);
+    expect(config.RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS).toBe(2);
   });
 
   it('names each bad variable: a version below 1, a concurrency that is not a number or too high', () => {
-    const attempt = () => loadConfig(recipientProjectorEnv, { RECIPIENT_MODEL_VERSION: '0', RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY: 'many' });
+    const attempt = () => loadConfig(recipientProjectorEnv, { RECIPIENT_MODEL_VERSION: '0', RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS: 'many' });
     expect(attempt).toThrow(ConfigError);
     const variables = (() => {
       try {
@@ -19,7 +19,7 @@ describe('recipient projector configuration', () => {
         return (error as ConfigError).problems.map((p) => p.variable);
       }
     })();
-    expect(variables).toEqual(expect.arrayContaining(['RECIPIENT_MODEL_VERSION', 'RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY']));
-    expect(() => loadConfig(recipientProjectorEnv, { RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY: '64' })).toThrow(/RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY/);
+    expect(variables).toEqual(expect.arrayContaining(['RECIPIENT_MODEL_VERSION', 'RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS']));
+    expect(() => loadConfig(recipientProjectorEnv, { RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS: '64' })).toThrow(/RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS/);
   });
 });

@@ -64,7 +64,7 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
                 maxAttempts: config.RECIPIENT_PROJECTOR_MAX_ATTEMPTS,
                 maxBackoffMs: 5_000,
                 sessionTimeoutMs: config.RECIPIENT_PROJECTOR_SESSION_TIMEOUT_MS,
-                partitionsConcurrently: config.RECIPIENT_PROJECTOR_PARTITIONS_CONCURRENTLY,
+                concurrentChunks: config.RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS,
               },
               counters,
             ),

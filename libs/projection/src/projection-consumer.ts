@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DERIVED_RECORDS, loadTopicCatalog, topicFor, type EventCodec } from '@backbone/contracts';
 import { deterministicUuid } from '@backbone/platform';
 import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
+import { ApplyQueue, type Chunk } from './apply-queue';
 
 /** Where every projection's dead letters are published (besides the dead_letter table operators query). */
 export const DEAD_LETTER_TOPIC = topicFor(loadTopicCatalog(), DERIVED_RECORDS.DeadLetter).name;
@@ -16,6 +17,8 @@ export interface IncomingMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string | undefined>;
+  /** When the record was written to Kafka (its timestamp, milliseconds since the epoch). */
+  timestamp?: number;
 }
 
 /** A message the projection refuses, and why: it is recorded and the projection goes on. */
@@ -29,7 +32,8 @@ export interface DeadLetter {
 
 export interface ProjectionHandler {
   /**
-   * Applies messages (one partition, offset order, none applied before) inside the transaction
+   * Applies messages (of one or more partitions, each partition's in offset order, none applied
+   * before) inside the transaction
    * that will also hold the consumer position. Returns the messages it refuses (bad input: they
    * are dead-lettered in the same transaction). Throwing means the whole chunk is retried.
    */
@@ -46,7 +50,7 @@ export interface ProjectionSettings {
   projection: string;
   groupId: string;
   topics: string[];
-  /** Messages applied per transaction. */
+  /** Messages applied per transaction at most (from one partition or several). */
   chunkSize: number;
   /** A chunk failing this many times is split; a single message failing this many times is dead-lettered. */
   maxAttempts: number;
@@ -55,15 +59,22 @@ export interface ProjectionSettings {
   /** Kafka group session timeout: how long a crashed member holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
   /**
-   * Partitions applied at the same time, each in its own transaction (default 1). More overlaps
-   * this process's decoding with PostgreSQL's work; the handler must then order its own locks.
+   * Chunks applied at the same time, each in its own transaction and connection (default 1),
+   * never two of one partition. More overlaps this process's decoding with PostgreSQL's work; the
+   * handler must then order its own locks.
    */
-  partitionsConcurrently?: number;
+  concurrentChunks?: number;
+  /** Messages fetched ahead of the database at most, before fetching pauses (default 10,000). */
+  maxQueued?: number;
 }
 
 export interface ProjectionMetrics {
   applied(projection: string, count: number): void;
   deadLettered(projection: string, reason: string): void;
+  /** Seconds from each applied message's Kafka timestamp to the commit that applied it. */
+  lagged?(projection: string, seconds: number[]): void;
+  /** How long a chunk's transaction took, from connecting to its commit. */
+  chunkApplied?(projection: string, seconds: number): void;
 }
 
 /** Errors that say "a dependency is not there right now" (the database, the registry), not "this message is bad": retried without limit. */
@@ -87,6 +98,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class ProjectionConsumer {
   private consumer?: Consumer;
+  private readonly queue = new ApplyQueue();
+  private running = false;
+  private workers: Array<Promise<void>> = [];
+  /** The next offset of each partition applied since the last Kafka commit. */
+  private readonly appliedOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly pool: Pool,
@@ -99,7 +116,7 @@ export class ProjectionConsumer {
   ) {}
 
   async start(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.stop();
     const consumer = this.kafka.consumer({
       groupId: this.settings.groupId,
       maxBytesPerPartition: 4 * 1024 * 1024,
@@ -107,21 +124,32 @@ export class ProjectionConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.queue.keepOnly(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))));
       void this.seekToStoredPositions(consumer, payload.memberAssignment).catch((error) =>
         this.logger.warn({ err: (error as Error).message }, 'could not seek to the stored positions; stored positions still filter redeliveries'),
       );
     });
     await consumer.connect();
     for (const topic of this.settings.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    this.running = true;
+    this.workers = Array.from({ length: this.settings.concurrentChunks ?? 1 }, () => this.work());
+    this.commitTimer = setInterval(() => void this.commitKafkaOffsets(), 1_000);
     await consumer.run({
-      partitionsConsumedConcurrently: this.settings.partitionsConcurrently ?? 1,
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
+  /** Stops fetching, lets the chunks being applied finish, and commits Kafka's offsets for them. */
   async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.commitTimer);
+    this.queue.wake();
+    await this.consumer?.stop().catch(() => undefined);
+    await Promise.all(this.workers);
+    this.workers = [];
+    await this.commitKafkaOffsets();
     await this.consumer?.disconnect().catch(() => undefined);
   }
 
@@ -144,24 +172,71 @@ export class ProjectionConsumer {
     }
   }
 
+  /**
+   * Queues what Kafka delivered and lets fetching go on at once (the database, not Kafka's
+   * offset, says what was applied), pausing only while too much waits.
+   */
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const messages = batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m));
-    let applied: string | undefined;
-    for (let start = 0; start < messages.length; start += this.settings.chunkSize) {
-      if (!isRunning() || isStale()) break;
-      const chunk = messages.slice(start, start + this.settings.chunkSize);
-      await this.applyWithRetries(chunk, isRunning);
-      applied = chunk[chunk.length - 1].offset;
-      resolveOffset(applied);
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    this.queue.add(
+      batch.topic,
+      batch.partition,
+      batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
+    );
+    resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    const limit = this.settings.maxQueued ?? 10_000;
+    while (this.queue.size > limit && this.running && isRunning() && !isStale()) {
+      await Promise.race([this.queue.changed(), sleep(1_000)]);
       await heartbeat();
     }
-    // Kafka's committed offset follows the database (never ahead of it): for lag monitoring and as
-    // a second starting point; the stored positions stay the truth.
-    if (applied !== undefined && this.consumer) {
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(applied) + 1n).toString() }]).catch((error) =>
-        this.logger.warn({ err: (error as Error).message }, `${this.settings.projection}: could not commit the Kafka offset (the stored position stands)`),
-      );
+  }
+
+  /** One of `concurrentChunks` loops: takes what waits, applies it in one transaction, gives it back. */
+  private async work(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      const chunk = this.queue.take(this.settings.chunkSize);
+      if (!chunk) {
+        await this.queue.changed();
+        continue;
+      }
+      let applied = false;
+      try {
+        await this.applyWithRetries(chunk.messages, () => this.running);
+        applied = true;
+        backoff = 100;
+        this.noteApplied(chunk);
+      } catch (error) {
+        // Only a failure recording a dead letter, or a stop while the database is away: the chunk
+        // goes back to the front of its partitions and is tried again (nothing behind it passes it).
+        if (this.running) {
+          this.logger.error({ err: (error as Error).message }, `${this.settings.projection}: a chunk could not be applied or dead-lettered; retrying`);
+          await sleep(backoff);
+          backoff = Math.min(backoff * 2, this.settings.maxBackoffMs);
+        }
+      } finally {
+        this.queue.release(chunk, applied);
+      }
     }
+  }
+
+  private noteApplied(chunk: Chunk): void {
+    for (const message of chunk.messages) {
+      this.appliedOffsets.set(`${message.topic}|${message.partition}`, { topic: message.topic, partition: message.partition, offset: (BigInt(message.offset) + 1n).toString() });
+    }
+  }
+
+  /**
+   * Kafka's committed offsets follow the database, once a second (never ahead of it): for lag
+   * monitoring and as a second starting point; the stored positions stay the truth.
+   */
+  private async commitKafkaOffsets(): Promise<void> {
+    if (this.appliedOffsets.size === 0 || !this.consumer) return;
+    const offsets = [...this.appliedOffsets.values()];
+    this.appliedOffsets.clear();
+    await this.consumer.commitOffsets(offsets).catch((error) =>
+      this.logger.debug({ err: (error as Error).message }, `${this.settings.projection}: could not commit Kafka offsets (the stored positions stand)`),
+    );
   }
 
   private async applyWithRetries(chunk: IncomingMessage[], isRunning: () => boolean): Promise<void> {
@@ -194,24 +269,29 @@ export class ProjectionConsumer {
     }
   }
 
-  /** One transaction: position FOR UPDATE, the handler's rows, dead letters, the new position. */
+  /** One transaction: the positions FOR UPDATE, the handler's rows, dead letters, the new positions. */
   private async applyChunk(chunk: IncomingMessage[], failed: DeadLetter[], attempts = 1): Promise<void> {
     const all = chunk.length > 0 ? chunk : failed.map((d) => d.message);
-    const first = all[0];
-    const last = all[all.length - 1];
     const { projection } = this.settings;
+    const started = performance.now();
     const tx = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await this.handler.prepare?.(tx);
       await tx.query('BEGIN');
-      const next = await this.movePosition(tx, first, (BigInt(last.offset) + 1n).toString());
-      const fresh = chunk.filter((m) => BigInt(m.offset) >= next);
-      const deadLetters = [...failed.filter((d) => BigInt(d.message.offset) >= next)];
+      const previous = await this.movePositions(tx, all);
+      const isFresh = (m: IncomingMessage) => BigInt(m.offset) >= previous.get(`${m.topic}|${m.partition}`)!;
+      const fresh = chunk.filter(isFresh);
+      const deadLetters = failed.filter((d) => isFresh(d.message));
       if (fresh.length > 0) deadLetters.push(...(await this.handler.apply(tx, fresh)));
       if (deadLetters.length > 0) await this.recordDeadLetters(tx, deadLetters, attempts);
       await tx.query('COMMIT');
+      this.metrics?.chunkApplied?.(projection, (performance.now() - started) / 1000);
       this.metrics?.applied(projection, fresh.length);
+      if (this.metrics?.lagged && fresh.length > 0) {
+        const committedAt = Date.now();
+        this.metrics.lagged(projection, fresh.filter((m) => m.timestamp !== undefined).map((m) => Math.max(0, committedAt - m.timestamp!) / 1000));
+      }
       for (const d of deadLetters) this.metrics?.deadLettered(projection, d.reason);
     } catch (error) {
       await tx.query('ROLLBACK').catch(() => undefined);
@@ -224,29 +304,48 @@ export class ProjectionConsumer {
   }
 
   /**
-   * Moves the partition's stored position past the chunk, first thing in the transaction and under
-   * the position's row lock (a second instance applying the same partition during a rebalance
-   * waits here, then sees the moved position), and returns where it stood before: the messages
-   * below it were applied already. One statement, so the chunk's transaction holds its other locks
-   * (a recipient's feed sequence) no longer than it must.
+   * Moves the stored position of each partition in the chunk past it, first thing in the
+   * transaction and under the positions' row locks (taken in key order; a second instance applying
+   * a partition during a rebalance waits here, then sees the moved position), and returns where each
+   * stood before: the messages below it were applied already. One statement, so the chunk's
+   * transaction holds its other locks (a recipient's feed sequence) no longer than it must.
    */
-  private async movePosition(tx: PoolClient, first: IncomingMessage, nextOffset: string): Promise<bigint> {
-    const key = [this.settings.projection, first.topic, first.partition];
-    const { rows } = await tx.query<{ previous: string }>(
-      `WITH previous AS (SELECT next_offset FROM projection_position WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE)
-       UPDATE projection_position p SET next_offset = greatest(p.next_offset, $4), updated_at = now() FROM previous
-        WHERE p.projection = $1 AND p.topic = $2 AND p.partition = $3
-        RETURNING previous.next_offset AS previous`,
-      [...key, nextOffset],
-    );
-    if (rows.length > 0) return BigInt(rows[0].previous);
-    // The partition's first chunk for this projection.
-    const inserted = await tx.query('INSERT INTO projection_position (projection, topic, partition, next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [...key, nextOffset]);
-    if (inserted.rowCount === 0) {
-      // Another instance stored it first (a rebalance): retry the chunk, which then reads it.
-      throw Object.assign(new Error(`${this.settings.projection}: the position of ${first.topic}[${first.partition}] was stored concurrently`), { transient: true });
+  private async movePositions(tx: PoolClient, messages: IncomingMessage[]): Promise<Map<string, bigint>> {
+    const next = new Map<string, { topic: string; partition: number; nextOffset: bigint }>();
+    for (const m of messages) {
+      const key = `${m.topic}|${m.partition}`;
+      const offset = BigInt(m.offset) + 1n;
+      const known = next.get(key);
+      if (!known) next.set(key, { topic: m.topic, partition: m.partition, nextOffset: offset });
+      else if (offset > known.nextOffset) known.nextOffset = offset;
     }
-    return 0n;
+    const wanted = [...next.values()];
+    const { rows } = await tx.query<{ topic: string; partition: number; previous: string }>(
+      `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[]) AS w(topic, partition, next_offset)),
+            previous AS MATERIALIZED (
+              SELECT p.topic, p.partition, p.next_offset FROM projection_position p JOIN wanted w USING (topic, partition)
+               WHERE p.projection = $1 ORDER BY p.topic, p.partition FOR UPDATE OF p)
+       UPDATE projection_position p SET next_offset = greatest(p.next_offset, w.next_offset), updated_at = now()
+         FROM previous JOIN wanted w USING (topic, partition)
+        WHERE p.projection = $1 AND p.topic = previous.topic AND p.partition = previous.partition
+       RETURNING p.topic, p.partition, previous.next_offset AS previous`,
+      [this.settings.projection, wanted.map((w) => w.topic), wanted.map((w) => w.partition), wanted.map((w) => w.nextOffset.toString())],
+    );
+    const previous = new Map(rows.map((r) => [`${r.topic}|${r.partition}`, BigInt(r.previous)]));
+    const first = wanted.filter((w) => !previous.has(`${w.topic}|${w.partition}`));
+    if (first.length === 0) return previous;
+    // The partitions' first chunks for this projection.
+    const inserted = await tx.query(
+      `INSERT INTO projection_position (projection, topic, partition, next_offset)
+       SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+      [this.settings.projection, first.map((w) => w.topic), first.map((w) => w.partition), first.map((w) => w.nextOffset.toString())],
+    );
+    if (inserted.rowCount !== first.length) {
+      // Another instance stored one first (a rebalance): retry the chunk, which then reads it.
+      throw Object.assign(new Error(`${this.settings.projection}: a position was stored concurrently`), { transient: true });
+    }
+    for (const w of first) previous.set(`${w.topic}|${w.partition}`, 0n);
+    return previous;
   }
 
   private async recordDeadLetters(tx: PoolClient, deadLetters: DeadLetter[], attempts: number): Promise<void> {
@@ -309,7 +408,7 @@ export class ProjectionConsumer {
 function toIncoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = value === undefined ? undefined : Array.isArray(value) ? String(value[0]) : String(value);
-  return { topic, partition, offset: message.offset, key: message.key, value: message.value, headers };
+  return { topic, partition, offset: message.offset, key: message.key, value: message.value, headers, timestamp: Number(message.timestamp) };
 }
 
 /**

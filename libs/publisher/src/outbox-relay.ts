@@ -16,6 +16,8 @@ export interface RelaySettings {
 export interface RelayMetrics {
   published(count: number): void;
   failed(): void;
+  /** Seconds each published request waited in the outbox: from its transaction to Kafka's acknowledgement. */
+  waited?(seconds: number[]): void;
 }
 
 /** One accepted request's messages, as parallel arrays (see the outbox-per-request migration). */
@@ -28,6 +30,8 @@ interface OutboxRow {
   message_values: Buffer;
   value_lengths: string;
   event_count: number;
+  /** When the request's transaction began, milliseconds since the epoch. */
+  created_ms: number;
 }
 
 // Rows in id order until the round holds batchSize events; the first row always, so a request
@@ -38,7 +42,8 @@ interface OutboxRow {
 const READ_ROUND = `
   SELECT id, array_to_string(event_ids, ',') AS event_ids, array_to_string(event_types, ',') AS event_types,
          array_to_string(topics, ',') AS topics, array_to_string(message_keys, ',') AS message_keys,
-         message_values, array_to_string(value_lengths, ',') AS value_lengths, event_count
+         message_values, array_to_string(value_lengths, ',') AS value_lengths, event_count,
+         (extract(epoch FROM created_at) * 1000)::float8 AS created_ms
     FROM (SELECT o.*, sum(o.event_count) OVER (ORDER BY o.id) AS running FROM outbox o ORDER BY o.id LIMIT $1) AS r
    WHERE r.running - r.event_count < $1
    ORDER BY id`;
@@ -154,6 +159,10 @@ export class OutboxRelay {
         }
         const started = performance.now();
         await this.send(rows);
+        if (this.metrics?.waited) {
+          const sentAt = Date.now();
+          this.metrics.waited(rows.map((row) => Math.max(0, sentAt - row.created_ms) / 1000));
+        }
         try {
           await leader.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
         } catch (error) {
