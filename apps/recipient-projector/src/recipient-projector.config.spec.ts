@@ -6,7 +6,7 @@ describe('recipient projector configuration', () => {
     const config = loadConfig(recipientProjectorEnv, {});
     expect(config.RECIPIENT_MODEL_VERSION).toBe(1);
     expect(config.RECIPIENT_PROJECTOR_GROUP_ID).toBeUndefined();
-    expect(config.RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS).toBe(2);
+    expect(config.RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS).toBe(4);
   });
 
   it('names each bad variable: a version below 1, a concurrency that is not a number or too high', () => {

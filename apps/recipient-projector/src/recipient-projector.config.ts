@@ -15,9 +15,9 @@ export const recipientProjectorEnv = stackEnv.extend(httpEnv(3003).shape).extend
    * Chunks applied at the same time, each in its own transaction and connection, never two of one
    * partition (keep it below DATABASE_POOL_SIZE). A chunk takes whatever waits across partitions.
    */
-  RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS: z.coerce.number().int().min(1).max(16).default(2),
+  RECIPIENT_PROJECTOR_CONCURRENT_CHUNKS: z.coerce.number().int().min(1).max(16).default(4),
   /** Messages applied per PostgreSQL transaction at most. */
-  RECIPIENT_PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  RECIPIENT_PROJECTOR_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(2_000),
   /** Failures of one event before it is dead-lettered (bad data); an unreachable database is retried without limit. */
   RECIPIENT_PROJECTOR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   /** How long a crashed instance holds its partitions before the group moves them (Kafka's minimum is 6 s). */

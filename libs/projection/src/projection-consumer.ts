@@ -320,8 +320,9 @@ export class ProjectionConsumer {
       else if (offset > known.nextOffset) known.nextOffset = offset;
     }
     const wanted = [...next.values()];
-    const { rows } = await tx.query<{ topic: string; partition: number; previous: string }>(
-      `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[]) AS w(topic, partition, next_offset)),
+    const { rows } = await tx.query<{ topic: string; partition: number; previous: string }>({
+      name: 'projection-consumer:move-positions',
+      text: `WITH wanted AS (SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[]) AS w(topic, partition, next_offset)),
             previous AS MATERIALIZED (
               SELECT p.topic, p.partition, p.next_offset FROM projection_position p JOIN wanted w USING (topic, partition)
                WHERE p.projection = $1 ORDER BY p.topic, p.partition FOR UPDATE OF p)
@@ -329,8 +330,8 @@ export class ProjectionConsumer {
          FROM previous JOIN wanted w USING (topic, partition)
         WHERE p.projection = $1 AND p.topic = previous.topic AND p.partition = previous.partition
        RETURNING p.topic, p.partition, previous.next_offset AS previous`,
-      [this.settings.projection, wanted.map((w) => w.topic), wanted.map((w) => w.partition), wanted.map((w) => w.nextOffset.toString())],
-    );
+      values: [this.settings.projection, wanted.map((w) => w.topic), wanted.map((w) => w.partition), wanted.map((w) => w.nextOffset.toString())],
+    });
     const previous = new Map(rows.map((r) => [`${r.topic}|${r.partition}`, BigInt(r.previous)]));
     const first = wanted.filter((w) => !previous.has(`${w.topic}|${w.partition}`));
     if (first.length === 0) return previous;

@@ -39,6 +39,16 @@ interface Pair {
 const itemKeyOf = (patientKey: string, itemKey: string) => `${patientKey}\u0000${itemKey}`;
 const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${itemKeyOf(patientKey, itemKey)}`;
 
+/** Up to this many items a chunk writes the patient store from parameters; more go through COPY. */
+const SMALL_CHUNK = 100;
+
+/** A patient-store row the upsert wrote (inserted: it was new). */
+interface WrittenItem {
+  patient_key: string;
+  item_key: string;
+  inserted: boolean;
+}
+
 /** Connections whose session has the staging table (it lives as long as the session). */
 const stagingCreated = new WeakSet<PoolClient>();
 
@@ -117,18 +127,21 @@ export class RecipientProjection implements ProjectionHandler {
     // instance and partition they come from, so a backfill never misses an item being stored.
     const touched = [...new Set([...[...items.values()].map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
     // In the order of the locks themselves (hashes), so two chunks never wait on each other in a circle.
-    await tx.query('SELECT pg_advisory_xact_lock(7101980, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS locks', [touched]);
+    await tx.query({ name: 'recipient-projection:lock-patients', text: 'SELECT pg_advisory_xact_lock(7101980, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS locks', values: [touched] });
     const written = await this.storeItems(tx, [...items.values()]);
     const patients = [...new Set([...written.map((i) => i.patientKey), ...changes.map((c) => c.patientKey)])];
     if (patients.length === 0) return deadLetters;
-    const facts = await this.factsOf(tx, patients);
-    const audience = await this.audienceOf(tx, patients);
+    const { facts, audience } = await this.accessOf(tx, patients);
 
     // What to decide again: each written item for each recipient of its patient (and for those who
     // held it but left the audience); every item of a patient for a recipient whose access changed.
     const pairs = new Map<string, Pair>();
     const removeAll: Array<{ recipientKey: string; patientKey: string }> = [];
-    const holders = await this.holdersOf(tx, written.filter((item) => !item.inserted));
+    // Every recipient row of the written items (a new item has none): who holds them, and what
+    // each recipient has of them, read once for the decisions below.
+    const rowsOfWritten = await this.rowsOfItems(tx, written.filter((item) => !item.inserted));
+    const holders = new Map<string, string[]>();
+    for (const row of rowsOfWritten.values()) if (!row.removed) push(holders, itemKeyOf(row.patient_key, row.item_key), row.recipient_key);
     for (const item of written) {
       const recipients = new Set([...(audience.get(item.patientKey) ?? []), ...(holders.get(itemKeyOf(item.patientKey, item.itemKey)) ?? [])]);
       for (const recipientKey of recipients) pairs.set(pairKey(recipientKey, item.patientKey, item.itemKey), { recipientKey, item });
@@ -147,15 +160,25 @@ export class RecipientProjection implements ProjectionHandler {
       ...pair,
       hold: recipientMayHold(facts.get(pair.item.patientKey) ?? NO_FACTS, pair.recipientKey, pair.item.access, now, this.table),
     }));
-    await this.writeRecipientRows(tx, decided, removeAll);
+    await this.writeRecipientRows(tx, decided, removeAll, { rows: rowsOfWritten, items: new Set(written.map((item) => itemKeyOf(item.patientKey, item.itemKey))) });
     return deadLetters;
   }
 
   /** Versioned upsert: a row only moves forward in its partition's offsets. Returns what was written. */
   private async storeItems(tx: PoolClient, rows: ItemRow[]): Promise<StoredItem[]> {
     if (rows.length === 0) return [];
-    // COPY into the session's staging table (see prepare), then one versioned upsert from it: the
-    // content is parsed once (no array or JSON-array parameters to take apart first).
+    const written = rows.length <= SMALL_CHUNK ? await this.upsertFromParameters(tx, rows) : await this.upsertThroughStaging(tx, rows);
+    // What was written is what this chunk holds in memory (a row kept back by the version check is
+    // not returned); xmax = 0 marks a row this statement inserted rather than updated.
+    const byKey = new Map(rows.map((r) => [itemKeyOf(r.patientKey, r.item.itemKey), r]));
+    return written.map((w) => {
+      const row = byKey.get(itemKeyOf(w.patient_key, w.item_key))!;
+      return { patientKey: row.patientKey, itemKey: row.item.itemKey, eventId: row.eventId, status: row.item.status, access: row.item.access, inserted: w.inserted };
+    });
+  }
+
+  /** A large chunk: COPY into the session's staging table (see prepare), then one upsert from it; the content is parsed once. */
+  private async upsertThroughStaging(tx: PoolClient, rows: ItemRow[]): Promise<WrittenItem[]> {
     const lines = rows.map((r) =>
       [
         copyText(r.patientKey),
@@ -178,51 +201,79 @@ export class RecipientProjection implements ProjectionHandler {
       stream.on('error', reject);
       stream.end(`${lines.join('\n')}\n`);
     });
-    const { rows: written } = await tx.query<{ patient_key: string; item_key: string; inserted: boolean }>(
-      `INSERT INTO ${this.tables.patientItem} AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
-       SELECT * FROM patient_item_stage
+    return (await tx.query<WrittenItem>({ name: `${this.tables.patientItem}:upsert-staged`, text: this.upsertFrom('SELECT * FROM patient_item_stage') })).rows;
+  }
+
+  /**
+   * A small chunk (events arriving one by one): one statement with the rows as arrays, since COPY
+   * costs two more round trips than it saves at this size.
+   */
+  private async upsertFromParameters(tx: PoolClient, rows: ItemRow[]): Promise<WrittenItem[]> {
+    const { rows: written } = await tx.query<WrittenItem>({
+      name: `${this.tables.patientItem}:upsert-parameters`,
+      text: this.upsertFrom(`SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[],
+                                           $9::text[], $10::int[], $11::bigint[], $12::json[])`),
+      values: [
+        rows.map((r) => r.patientKey),
+        rows.map((r) => r.item.itemKey),
+        rows.map((r) => r.item.eventType),
+        rows.map((r) => r.item.status),
+        rows.map((r) => r.item.access.category),
+        rows.map((r) => JSON.stringify(r.item.access)),
+        rows.map((r) => r.item.dataRef),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.message.topic),
+        rows.map((r) => r.message.partition),
+        rows.map((r) => r.message.offset),
+        rows.map((r) => r.content()),
+      ],
+    });
+    return written;
+  }
+
+  /** The patient store's versioned upsert from a source of rows in its column order. */
+  private upsertFrom(source: string): string {
+    return `INSERT INTO ${this.tables.patientItem} AS p (patient_key, item_key, event_type, status, category, access, data_ref, event_id, source_topic, source_partition, source_offset, content)
+       ${source}
        ON CONFLICT (patient_key, item_key) DO UPDATE
          SET event_type = excluded.event_type, status = excluded.status, category = excluded.category, access = excluded.access,
              data_ref = excluded.data_ref, event_id = excluded.event_id, source_topic = excluded.source_topic,
              source_partition = excluded.source_partition, source_offset = excluded.source_offset, content = excluded.content, updated_at = now()
          -- Later in its partition wins; from another partition (partitions added) or topic there is no order: the newest write wins.
          WHERE p.source_offset < excluded.source_offset OR p.source_topic <> excluded.source_topic OR p.source_partition <> excluded.source_partition
-       RETURNING p.patient_key, p.item_key, (p.xmax = 0) AS inserted`,
-    );
-    // What was written is what this chunk holds in memory (a row kept back by the version check is
-    // not returned); xmax = 0 marks a row this statement inserted rather than updated.
-    const byKey = new Map(rows.map((r) => [itemKeyOf(r.patientKey, r.item.itemKey), r]));
-    return written.map((w) => {
-      const row = byKey.get(itemKeyOf(w.patient_key, w.item_key))!;
-      return { patientKey: row.patientKey, itemKey: row.item.itemKey, eventId: row.eventId, status: row.item.status, access: row.item.access, inserted: w.inserted };
+       RETURNING p.patient_key, p.item_key, (p.xmax = 0) AS inserted`;
+  }
+
+  /** The patients' access facts and audiences, in one round trip (a patient without facts has no audience). */
+  private async accessOf(tx: PoolClient, patients: string[]): Promise<{ facts: Map<string, PatientAccessFacts>; audience: Map<string, string[]> }> {
+    // Facts as text: parsed once, with the facts' own reviver (not by the driver and again by it).
+    // The audience as comma-separated text (recipient keys hold no comma): cheaper than an array.
+    const { rows } = await tx.query<{ patient_key: string; facts: string; audience: string | null }>({
+      name: 'recipient-projection:access-of',
+      text: `SELECT p.patient_key, p.facts::text AS facts,
+              (SELECT string_agg(a.recipient_key, ',') FROM access_audience a WHERE a.patient_key = p.patient_key) AS audience
+         FROM access_patient p WHERE p.patient_key = ANY($1::text[])`,
+      values: [patients],
     });
-  }
-
-  private async factsOf(tx: PoolClient, patients: string[]): Promise<Map<string, PatientAccessFacts>> {
-    // As text: parsed once, with the facts' own reviver (not by the driver and again by it).
-    const { rows } = await tx.query<{ patient_key: string; facts: string }>('SELECT patient_key, facts::text AS facts FROM access_patient WHERE patient_key = ANY($1::text[])', [patients]);
-    return new Map(rows.map((r) => [r.patient_key, factsFromJson(r.facts)]));
-  }
-
-  private async audienceOf(tx: PoolClient, patients: string[]): Promise<Map<string, string[]>> {
-    const { rows } = await tx.query<{ patient_key: string; recipient_key: string }>('SELECT patient_key, recipient_key FROM access_audience WHERE patient_key = ANY($1::text[])', [patients]);
+    const facts = new Map<string, PatientAccessFacts>();
     const audience = new Map<string, string[]>();
-    for (const r of rows) push(audience, r.patient_key, r.recipient_key);
-    return audience;
+    for (const r of rows) {
+      facts.set(r.patient_key, factsFromJson(r.facts));
+      if (r.audience) audience.set(r.patient_key, r.audience.split(','));
+    }
+    return { facts, audience };
   }
 
-  /** Recipients that hold each of these items now. */
-  private async holdersOf(tx: PoolClient, items: StoredItem[]): Promise<Map<string, string[]>> {
+  /** Every recipient's row of these items (held or a tombstone), by pair key. */
+  private async rowsOfItems(tx: PoolClient, items: StoredItem[]): Promise<Map<string, HeldRow>> {
     if (items.length === 0) return new Map();
-    const { rows } = await tx.query<{ patient_key: string; item_key: string; recipient_key: string }>(
-      `SELECT r.patient_key, r.item_key, r.recipient_key FROM ${this.tables.recipientItem} r
-         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key
-        WHERE r.removed_at IS NULL`,
-      [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
-    );
-    const holders = new Map<string, string[]>();
-    for (const r of rows) push(holders, itemKeyOf(r.patient_key, r.item_key), r.recipient_key);
-    return holders;
+    const { rows } = await tx.query<HeldRow>({
+      name: `${this.tables.recipientItem}:rows-of-items`,
+      text: `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.category, r.status, r.removed_at IS NOT NULL AS removed FROM ${this.tables.recipientItem} r
+         JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[])) AS i(patient_key, item_key) ON r.patient_key = i.patient_key AND r.item_key = i.item_key`,
+      values: [items.map((i) => i.patientKey), items.map((i) => i.itemKey)],
+    });
+    return new Map(rows.map((r) => [pairKey(r.recipient_key, r.patient_key, r.item_key), r]));
   }
 
   private async storedItemsOf(tx: PoolClient, patients: string[]): Promise<Map<string, StoredItem[]>> {
@@ -241,7 +292,13 @@ export class RecipientProjection implements ProjectionHandler {
    * tombstone (removed_at), so a system following the feed learns that its copy must go. Unchanged
    * rows are left alone.
    */
-  private async writeRecipientRows(tx: PoolClient, decided: Array<Pair & { hold: boolean }>, removeAll: Array<{ recipientKey: string; patientKey: string }>): Promise<void> {
+  private async writeRecipientRows(
+    tx: PoolClient,
+    decided: Array<Pair & { hold: boolean }>,
+    removeAll: Array<{ recipientKey: string; patientKey: string }>,
+    /** Recipient rows read already: every row of these items (pair key to row). */
+    known: { rows: Map<string, HeldRow>; items: Set<string> },
+  ): Promise<void> {
     const changes = new Map<string, RowChange>();
     // Whatever a revoked recipient still holds of the patient becomes a tombstone.
     if (removeAll.length > 0) {
@@ -253,20 +310,22 @@ export class RecipientProjection implements ProjectionHandler {
       );
       for (const row of rows) changes.set(pairKey(row.recipient_key, row.patient_key, row.item_key), { ...fromHeld(row), removed: true });
     }
-    // Only items that were in the patient store before this chunk can be held already.
-    const mayBeHeld = decided.filter((d) => !d.item.inserted);
+    // Only items that were in the patient store before this chunk can be held already, and only
+    // those not read with the written items (a backfill's) are read here.
+    const mayBeHeld = decided.filter((d) => !d.item.inserted && !known.items.has(itemKeyOf(d.item.patientKey, d.item.itemKey)));
     const existing =
       mayBeHeld.length === 0
         ? []
         : (
-            await tx.query<HeldRow>(
-              `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.category, r.status, r.removed_at IS NOT NULL AS removed FROM ${this.tables.recipientItem} r
+            await tx.query<HeldRow>({
+              name: `${this.tables.recipientItem}:rows-of-pairs`,
+              text: `SELECT r.recipient_key, r.patient_key, r.item_key, r.event_id, r.category, r.status, r.removed_at IS NOT NULL AS removed FROM ${this.tables.recipientItem} r
                  JOIN ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[])) AS x(recipient_key, patient_key, item_key)
                    ON r.recipient_key = x.recipient_key AND r.patient_key = x.patient_key AND r.item_key = x.item_key`,
-              [mayBeHeld.map((d) => d.recipientKey), mayBeHeld.map((d) => d.item.patientKey), mayBeHeld.map((d) => d.item.itemKey)],
-            )
+              values: [mayBeHeld.map((d) => d.recipientKey), mayBeHeld.map((d) => d.item.patientKey), mayBeHeld.map((d) => d.item.itemKey)],
+            })
           ).rows;
-    const held = new Map(existing.filter((e) => !e.removed).map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
+    const held = new Map([...known.rows.values(), ...existing].filter((e) => !e.removed).map((e) => [pairKey(e.recipient_key, e.patient_key, e.item_key), e]));
     // The decisions are taken over the access model as it is now, so they override a revocation
     // earlier in the chunk (the recipient may have been granted again since).
     for (const d of decided) {
@@ -284,8 +343,9 @@ export class RecipientProjection implements ProjectionHandler {
     // written with them, in one statement: the counter stays locked until commit, which keeps a
     // recipient's feed numbers in commit order, so the less that follows it, the better.
     const rows = [...changes.values()].sort((a, b) => (a.recipientKey < b.recipientKey ? -1 : a.recipientKey > b.recipientKey ? 1 : 0));
-    await tx.query(
-      `WITH x AS (
+    await tx.query({
+      name: `${this.tables.recipientItem}:write-rows`,
+      text: `WITH x AS (
          SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::uuid[]), unnest($5::text[]), unnest($6::text[]), unnest($7::boolean[]))
                   WITH ORDINALITY AS x(recipient_key, patient_key, item_key, event_id, category, status, removed, ord)
        ),
@@ -301,7 +361,7 @@ export class RecipientProjection implements ProjectionHandler {
          FROM x JOIN counts c USING (recipient_key) JOIN moved m USING (recipient_key)
        ON CONFLICT (recipient_key, patient_key, item_key) DO UPDATE
          SET seq = excluded.seq, event_id = excluded.event_id, category = excluded.category, status = excluded.status, removed_at = excluded.removed_at, updated_at = now()`,
-      [
+      values: [
         rows.map((r) => r.recipientKey),
         rows.map((r) => r.patientKey),
         rows.map((r) => r.itemKey),
@@ -310,7 +370,7 @@ export class RecipientProjection implements ProjectionHandler {
         rows.map((r) => r.status),
         rows.map((r) => r.removed),
       ],
-    );
+    });
   }
 }
 
