@@ -7,7 +7,7 @@ import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 export interface RelaySettings {
   /** Events read and sent to Kafka per round (whole requests: the first one always goes, however large). */
   batchSize: number;
-  /** How long to wait after finding the outbox empty: the delay an event can wait before it is read. */
+  /** How long to wait after draining the outbox (a round that was empty or not full): the delay an event can wait before it is read. */
   idlePollMs: number;
   /** Upper bound of the exponential backoff while Kafka is unreachable. */
   maxBackoffMs: number;
@@ -171,11 +171,17 @@ export class OutboxRelay {
           throw error;
         }
         this.backlog.drained(events, (performance.now() - started) / 1000);
-        // A full round means more may be waiting: read the backlog now and then; a short one drained it.
-        if (events >= this.settings.batchSize && Date.now() - this.lastCount > 1_000) await this.observeBacklog();
-        else if (events < this.settings.batchSize) this.backlog.observed(0, null);
+        // A full round means more may be waiting: read the backlog now and then, and go on at once.
+        // A short one drained the outbox: wait as if it had been empty, so a trickle of events
+        // (audit records, single requests) travels in rounds of several instead of one round each.
         this.metrics?.published(events);
         backoff = 100;
+        if (events >= this.settings.batchSize) {
+          if (Date.now() - this.lastCount > 1_000) await this.observeBacklog();
+        } else {
+          this.backlog.observed(0, null);
+          await this.sleep(this.settings.idlePollMs);
+        }
       } catch (error) {
         this.metrics?.failed();
         this.logger.warn({ err: (error as Error).message, waiting: events, retryInMs: backoff }, 'outbox relay could not publish; retrying');
