@@ -96,10 +96,12 @@ async function main(): Promise<void> {
     await db.query('CHECKPOINT');
     const singles = Array.from({ length: RATE * LATENCY_SECONDS }, () => JSON.stringify(nextEvent()));
     const latencies: number[] = [];
+    const latencyCpu = cpuAccount(cpuParts);
     await atFixedRate(RATE, singles.length, async (i, planned) => {
       await post('/events', singles[i]);
       latencies.push(performance.now() - planned);
     });
+    const cpuDuringSingles = latencyCpu();
     await drained(db);
     // The server's own view of the same requests, from its latency histogram: if it is far below
     // the client's, the time went into queueing on the shared cores, not into the handler.
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
         idempotency_records_before_the_runs: idempotencyRecords,
         server_side_single_event_latency_cumulative: serverSide,
         cpu_seconds_per_run: cpuPerRun,
+        cpu_seconds_during_single_events: { ...cpuDuringSingles, wall: LATENCY_SECONDS },
       },
     );
   } finally {

@@ -170,9 +170,11 @@ export class EventPublisher {
   private async store(items: Prepared[], clientId: string): Promise<PublishOutcome> {
     try {
       // One round trip, one transaction: see the ingest_accept migration.
-      const { rows } = await this.pool.query<{ event_id: string; inserted: boolean; accepted_at: Date }>(
-        'SELECT event_id, inserted, accepted_at FROM ingest_accept($1::uuid[], $2::text[], $3, $4::bytea, $5::text[], $6::text[], $7::bytea, $8::int[])',
-        [
+      // A named statement: parsed and planned once per connection, not once per request.
+      const { rows } = await this.pool.query<{ event_id: string; inserted: boolean; accepted_at: Date }>({
+        name: 'ingest-accept',
+        text: 'SELECT event_id, inserted, accepted_at FROM ingest_accept($1::uuid[], $2::text[], $3, $4::bytea, $5::text[], $6::text[], $7::bytea, $8::int[])',
+        values: [
           items.map((i) => i.eventId),
           items.map((i) => i.eventType),
           clientId,
@@ -183,7 +185,7 @@ export class EventPublisher {
           Buffer.concat(items.map((i) => i.value)),
           items.map((i) => i.value.length),
         ],
-      );
+      });
       const byId = new Map(rows.map((r) => [r.event_id, r]));
       return {
         ok: true,

@@ -146,7 +146,7 @@ export class OutboxRelay {
       let events = 0;
       try {
         try {
-          rows = (await leader.query<OutboxRow>(READ_ROUND, [this.settings.batchSize])).rows;
+          rows = (await leader.query<OutboxRow>({ name: 'relay-read-round', text: READ_ROUND, values: [this.settings.batchSize] })).rows;
         } catch (error) {
           this.dropLeadership(error as Error);
           throw error;
@@ -164,7 +164,7 @@ export class OutboxRelay {
           this.metrics.waited(rows.map((row) => Math.max(0, sentAt - row.created_ms) / 1000));
         }
         try {
-          await leader.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+          await leader.query({ name: 'relay-delete-round', text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', values: [rows.map((r) => r.id)] });
         } catch (error) {
           // Sent but not deleted: the next leader sends these rows again (consumers deduplicate).
           this.dropLeadership(error as Error);
