@@ -113,4 +113,61 @@ describe('ProjectionConsumer (real Kafka and PostgreSQL)', () => {
     // Poison: three tries in its chunk, then three on its own; the replay never saw it again.
     expect(calls.get('poison')).toBe(6);
   }, 60_000);
+
+  it('keeps every partition in order and applies each message once when a second instance joins mid-load (chunks across partitions, several at a time)', async () => {
+    const spread = `${topic}.spread`;
+    const spreadProjection = `test-spread-${run}.v1`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: spread, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    await pool.query('CREATE TABLE IF NOT EXISTS projection_test_ordered (id bigserial PRIMARY KEY, run text NOT NULL, key text NOT NULL, seq int NOT NULL)');
+    // Applies "key:seq" by appending it: the id says in which order the rows were applied.
+    const ordered: ProjectionHandler = {
+      async apply(tx, messages) {
+        for (const message of messages) {
+          const [key, seq] = message.value!.toString().split(':');
+          await tx.query('INSERT INTO projection_test_ordered (run, key, seq) VALUES ($1, $2, $3)', [run, key, Number(seq)]);
+        }
+        return [];
+      },
+    };
+    const instance = () =>
+      new ProjectionConsumer(pool, kafka, ordered, codec, logger, {
+        projection: spreadProjection,
+        groupId: `test-spread-${run}`,
+        topics: [spread],
+        chunkSize: 7,
+        concurrentChunks: 3,
+        maxAttempts: 3,
+        maxBackoffMs: 500,
+        sessionTimeoutMs: 6_000,
+      });
+    const keys = Array.from({ length: 8 }, (_, k) => `k${k}`);
+    const send = async (from: number, to: number) => {
+      const producer = kafka.producer();
+      await producer.connect();
+      for (let seq = from; seq < to; seq += 1) await producer.send({ topic: spread, acks: -1, messages: keys.map((key) => ({ key, value: `${key}:${seq}` })) });
+      await producer.disconnect();
+    };
+    const applied = async () => Number((await pool.query<{ n: string }>('SELECT coalesce(sum(next_offset), 0) AS n FROM projection_position WHERE projection = $1', [spreadProjection])).rows[0].n);
+
+    const first = instance();
+    await first.start();
+    await send(0, 25);
+    const second = instance();
+    await second.start();
+    await send(25, 50);
+    const deadline = Date.now() + 60_000;
+    while ((await applied()) < keys.length * 50 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all([first.stop(), second.stop()]);
+
+    const { rows } = await pool.query<{ key: string; seq: number }>('SELECT key, seq FROM projection_test_ordered WHERE run = $1 ORDER BY id', [run]);
+    expect(rows).toHaveLength(keys.length * 50);
+    for (const key of keys) expect(rows.filter((r) => r.key === key).map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, seq) => seq));
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteTopics({ topics: [spread] }).catch(() => undefined);
+    await cleanup.disconnect();
+  }, 120_000);
 });
