@@ -1,5 +1,5 @@
 import type { ClientBase, Pool } from 'pg';
-import { withTransaction } from '@backbone/persistence';
+import { patientStoreCompression, withTransaction } from '@backbone/persistence';
 import { projectionName } from '@backbone/projection';
 
 /** The read model's name; each version has its own tables, positions and consumer group. */
@@ -33,8 +33,8 @@ export function recipientModelTables(version: number): RecipientModelTables {
 
 /**
  * Creates a version's tables if they are not there: the shape version 1 reached through its
- * migrations (recipient-model-v1, recipient-model-v1-lookups, recipient-item-tombstones), so a
- * rebuild's tables are the same.
+ * migrations (recipient-model-v1, recipient-model-v1-lookups, recipient-item-tombstones,
+ * patient-store-lz4), so a rebuild's tables are the same.
  * Under a transaction-level advisory lock: two instances starting together do not race.
  */
 export async function createRecipientModelTables(pool: Pool, version: number): Promise<RecipientModelTables> {
@@ -58,6 +58,7 @@ export async function createRecipientModelTables(pool: Pool, version: number): P
         updated_at       timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (patient_key, item_key)
       )`);
+    await tx.query(patientStoreCompression(t.patientItem, 'lz4'));
     await tx.query(`
       CREATE TABLE IF NOT EXISTS ${t.recipientItem} (
         recipient_key text        NOT NULL,

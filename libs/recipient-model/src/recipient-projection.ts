@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { dataItemFromJson, factsFromJson, NO_FACTS, recipientMayHold, type DataItem, type PatientAccessFacts, type PolicyTable } from '@backbone/access-control';
 import { ACCESS_CHANGES_TOPIC } from '@backbone/access-model';
+import { patientStoreCompression } from '@backbone/persistence';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
 import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
 import { CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
@@ -88,6 +89,9 @@ export class RecipientProjection implements ProjectionHandler {
     await connection.query(`CREATE TEMP TABLE IF NOT EXISTS patient_item_stage (
       patient_key text, item_key text, event_type text, status text, category text, access jsonb, data_ref text,
       event_id uuid, source_topic text, source_partition int, source_offset bigint, content json) ON COMMIT DELETE ROWS`);
+    // A value is compressed where it is first stored and copied on as it is: staged with the
+    // default (pglz), it would reach the patient store as pglz whatever that table says.
+    await connection.query(patientStoreCompression('patient_item_stage', 'lz4'));
     stagingCreated.add(connection);
   }
 
