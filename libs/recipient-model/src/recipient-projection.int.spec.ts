@@ -88,13 +88,30 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
   }, 90_000);
 
-  it('stores free text with backslashes, tabs and line breaks unchanged (the patient store is written with COPY)', async () => {
+  // A chunk of up to 100 items is written from array parameters, a larger one through COPY (its own escaping).
+  it.each([
+    ['one item, written from parameters', 1],
+    ['a chunk of 150, written with COPY', 150],
+  ])('stores free text with backslashes, tabs and line breaks unchanged: %s', async (_path, count) => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1']);
     const document = exampleEvent(schemas, 'DocumentPublished', { patientFnr: fnr }) as unknown as Record<string, unknown> & { document: Record<string, unknown> };
     const title = 'Epikrise\tdel 1\nlinje 2\r\\N \\ «Ullevål» \\t';
-    await publish({ ...document, document: { ...document.document, title, uniqueId: `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}` } });
-    const stored = await eventually(async () => (await pool.query<{ content: { document: { title: string } } }>('SELECT content FROM patient_item_v1 WHERE patient_key = $1', [key])).rows[0], 'the document');
-    expect(stored.content.document.title).toBe(title);
+    // One request: one outbox row, one produce to the patient's partition, one fetched batch.
+    await publish(
+      ...Array.from({ length: count }, (_, i) => ({
+        ...document,
+        envelope: { ...(document.envelope as object), eventId: randomUUID() },
+        document: { ...document.document, title: i === count - 1 ? title : `Notat ${i}`, uniqueId: `2.16.578.1.12.4.1.7.3.1.993467049.${randomUUID()}` },
+      })),
+    );
+    const stored = await eventually(async () => {
+      const { rows } = await pool.query<{ content: { document: { title: string } }; updated_at: Date }>('SELECT content, updated_at FROM patient_item_v1 WHERE patient_key = $1', [key]);
+      return rows.length === count ? rows : undefined;
+    }, 'the documents');
+    expect(stored.map((r) => r.content.document.title)).toContain(title);
+    // In one transaction (one now()): not split into single events after a failing chunk, which
+    // would store them through the other path and hide a fault in this one.
+    expect(new Set(stored.map((r) => r.updated_at.getTime())).size).toBe(1);
   }, 60_000);
 
   it('dead-letters a record it cannot read, with the reason, on the dead-letter topic too, and goes on projecting', async () => {
