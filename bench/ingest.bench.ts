@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
 import { atFixedRate } from './support/fixed-rate';
+import { histogramAt } from './support/prometheus';
 import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitReady } from './support/ingest-process';
 import { median, percentile, writeResults } from './support/results';
 
@@ -105,8 +106,12 @@ async function main(): Promise<void> {
     await drained(db);
     // The server's own view of the same requests, from its latency histogram: if it is far below
     // the client's, the time went into queueing on the shared cores, not into the handler.
-    const histogram = await (await fetch(`${BASE}/metrics`)).text();
-    const serverSide = serverLatencyBuckets(histogram);
+    const serverSide = Object.fromEntries(
+      [...(await histogramAt(`${BASE}/metrics`, 'backbone_http_request_duration_seconds', { route: '/events', status: '202' }))].map(([bound, count]) => [
+        `le_${bound === Infinity ? '+Inf' : bound}s`,
+        count,
+      ]),
+    );
 
     writeResults(
       'ingest',
@@ -133,16 +138,6 @@ async function main(): Promise<void> {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-/** Cumulative counts per latency bucket of POST /events 202 as the server measured them. */
-function serverLatencyBuckets(metrics: string): Record<string, number> {
-  const buckets: Record<string, number> = {};
-  for (const line of metrics.split('\n')) {
-    const match = /^backbone_http_request_duration_seconds_bucket\{le="([^"]+)",.*route="\/events",status="202"\} (\d+)/.exec(line);
-    if (match) buckets[`le_${match[1]}s`] = Number(match[2]);
-  }
-  return buckets;
-}
 
 /** Resolves when every accepted event has been acknowledged by Kafka (the outbox is empty). */
 async function drained(db: Client): Promise<void> {

@@ -18,7 +18,8 @@ export interface Chunk {
   partitions: string[];
 }
 
-const partitionKey = (topic: string, partition: number) => `${topic}|${partition}`;
+/** A partition's key in the queue, the consumer's offsets and its positions: `topic|partition`. */
+export const partitionKey = (topic: string, partition: number) => `${topic}|${partition}`;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

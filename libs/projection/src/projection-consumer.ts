@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { DERIVED_RECORDS, loadTopicCatalog, topicFor, type EventCodec } from '@backbone/contracts';
 import { deterministicUuid } from '@backbone/platform';
 import { enqueueOutboxMessages, type OutboxMessage } from '@backbone/publisher';
-import { ApplyQueue, type Chunk } from './apply-queue';
+import { ApplyQueue, partitionKey } from './apply-queue';
 
 /** Where every projection's dead letters are published (besides the dead_letter table operators query). */
 export const DEAD_LETTER_TOPIC = topicFor(loadTopicCatalog(), DERIVED_RECORDS.DeadLetter).name;
@@ -205,7 +205,6 @@ export class ProjectionConsumer {
         await this.applyWithRetries(chunk.messages, () => this.running);
         applied = true;
         backoff = 100;
-        this.noteApplied(chunk);
       } catch (error) {
         // Only a failure recording a dead letter, or a stop while the database is away: the chunk
         // goes back to the front of its partitions and is tried again (nothing behind it passes it).
@@ -217,12 +216,6 @@ export class ProjectionConsumer {
       } finally {
         this.queue.release(chunk, applied);
       }
-    }
-  }
-
-  private noteApplied(chunk: Chunk): void {
-    for (const message of chunk.messages) {
-      this.appliedOffsets.set(`${message.topic}|${message.partition}`, { topic: message.topic, partition: message.partition, offset: (BigInt(message.offset) + 1n).toString() });
     }
   }
 
@@ -279,13 +272,14 @@ export class ProjectionConsumer {
     try {
       await this.handler.prepare?.(tx);
       await tx.query('BEGIN');
-      const previous = await this.movePositions(tx, all);
-      const isFresh = (m: IncomingMessage) => BigInt(m.offset) >= previous.get(`${m.topic}|${m.partition}`)!;
+      const { previous, moved } = await this.movePositions(tx, all);
+      const isFresh = (m: IncomingMessage) => BigInt(m.offset) >= previous.get(partitionKey(m.topic, m.partition))!;
       const fresh = chunk.filter(isFresh);
       const deadLetters = failed.filter((d) => isFresh(d.message));
       if (fresh.length > 0) deadLetters.push(...(await this.handler.apply(tx, fresh)));
       if (deadLetters.length > 0) await this.recordDeadLetters(tx, deadLetters, attempts);
       await tx.query('COMMIT');
+      for (const m of moved) this.appliedOffsets.set(partitionKey(m.topic, m.partition), { topic: m.topic, partition: m.partition, offset: m.nextOffset.toString() });
       this.metrics?.chunkApplied?.(projection, (performance.now() - started) / 1000);
       this.metrics?.applied(projection, fresh.length);
       if (this.metrics?.lagged && fresh.length > 0) {
@@ -307,13 +301,17 @@ export class ProjectionConsumer {
    * Moves the stored position of each partition in the chunk past it, first thing in the
    * transaction and under the positions' row locks (taken in key order; a second instance applying
    * a partition during a rebalance waits here, then sees the moved position), and returns where each
-   * stood before: the messages below it were applied already. One statement, so the chunk's
-   * transaction holds its other locks (a recipient's feed sequence) no longer than it must.
+   * stood before (the messages below it were applied already) and where each moved to. One
+   * statement, so the chunk's transaction holds its other locks (a recipient's feed sequence) no
+   * longer than it must.
    */
-  private async movePositions(tx: PoolClient, messages: IncomingMessage[]): Promise<Map<string, bigint>> {
+  private async movePositions(
+    tx: PoolClient,
+    messages: IncomingMessage[],
+  ): Promise<{ previous: Map<string, bigint>; moved: Array<{ topic: string; partition: number; nextOffset: bigint }> }> {
     const next = new Map<string, { topic: string; partition: number; nextOffset: bigint }>();
     for (const m of messages) {
-      const key = `${m.topic}|${m.partition}`;
+      const key = partitionKey(m.topic, m.partition);
       const offset = BigInt(m.offset) + 1n;
       const known = next.get(key);
       if (!known) next.set(key, { topic: m.topic, partition: m.partition, nextOffset: offset });
@@ -332,9 +330,9 @@ export class ProjectionConsumer {
        RETURNING p.topic, p.partition, previous.next_offset AS previous`,
       values: [this.settings.projection, wanted.map((w) => w.topic), wanted.map((w) => w.partition), wanted.map((w) => w.nextOffset.toString())],
     });
-    const previous = new Map(rows.map((r) => [`${r.topic}|${r.partition}`, BigInt(r.previous)]));
-    const first = wanted.filter((w) => !previous.has(`${w.topic}|${w.partition}`));
-    if (first.length === 0) return previous;
+    const previous = new Map(rows.map((r) => [partitionKey(r.topic, r.partition), BigInt(r.previous)]));
+    const first = wanted.filter((w) => !previous.has(partitionKey(w.topic, w.partition)));
+    if (first.length === 0) return { previous, moved: wanted };
     // The partitions' first chunks for this projection.
     const inserted = await tx.query(
       `INSERT INTO projection_position (projection, topic, partition, next_offset)
@@ -345,8 +343,8 @@ export class ProjectionConsumer {
       // Another instance stored one first (a rebalance): retry the chunk, which then reads it.
       throw Object.assign(new Error(`${this.settings.projection}: a position was stored concurrently`), { transient: true });
     }
-    for (const w of first) previous.set(`${w.topic}|${w.partition}`, 0n);
-    return previous;
+    for (const w of first) previous.set(partitionKey(w.topic, w.partition), 0n);
+    return { previous, moved: wanted };
   }
 
   private async recordDeadLetters(tx: PoolClient, deadLetters: DeadLetter[], attempts: number): Promise<void> {
