@@ -38,6 +38,7 @@ const KNOWN_RECORDS = new Set<string>([...Object.values(EVENT_TYPES), ...Object.
 export class EventCodec {
   private readonly writerIds = new Map<string, Promise<number>>();
   private readonly readers = new Map<number, Promise<{ eventType: string; read: (body: Buffer) => unknown }>>();
+  private scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
   constructor(
     private readonly schemas: SchemaSet,
@@ -70,12 +71,18 @@ export class EventCodec {
 
   private async encodeNamed(fullName: string, value: unknown): Promise<Buffer> {
     const id = await this.schemaIdOf(fullName);
-    const body = this.schemas.type(fullName).toBuffer(value);
-    const message = Buffer.allocUnsafe(5 + body.length);
-    message.writeUInt8(MAGIC_BYTE, 0);
-    message.writeInt32BE(id, 1);
-    body.copy(message, 5);
-    return message;
+    const type = this.schemas.type(fullName);
+    // Written once, header and body, into a scratch buffer that grows to the largest record seen.
+    // avsc's toBuffer writes into a 1 KiB buffer and writes the whole record a second time when it
+    // is larger, which most clinical events are; then the body was copied once more behind the header.
+    let end = type.encode(value, this.scratch, 5);
+    if (end < 0) {
+      this.scratch = Buffer.allocUnsafeSlow(2 * (this.scratch.length - end));
+      end = type.encode(value, this.scratch, 5);
+    }
+    this.scratch.writeUInt8(MAGIC_BYTE, 0);
+    this.scratch.writeInt32BE(id, 1);
+    return Buffer.from(this.scratch.subarray(0, end));
   }
 
   /** Decodes any backbone record and says which it is (the full record name of its writer schema). */

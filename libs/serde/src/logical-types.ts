@@ -11,18 +11,29 @@ import { Type, types } from 'avsc';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/*
+ * avsc converts a logical value twice on the way in: once when it is checked (isValid) and again
+ * when it is written. avsc makes one type instance per field, so the instance remembers the last
+ * text it converted and the second call for the same text is a lookup. The conversions are pure
+ * functions of the text, so the memo cannot change a result.
+ */
+
 class TimestampMillisType extends types.LogicalType {
+  private lastText?: string;
+  private lastMillis?: number;
+
   override _fromValue(value: number): Date {
     return new Date(value);
   }
 
   override _toValue(value: unknown): number | undefined {
     if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
-    if (typeof value === 'string' && ISO_INSTANT.test(value)) {
-      const millis = Date.parse(value);
-      return Number.isNaN(millis) ? undefined : millis;
-    }
-    return undefined;
+    if (typeof value !== 'string') return undefined;
+    if (value === this.lastText) return this.lastMillis;
+    const parsed = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+    this.lastText = value;
+    this.lastMillis = Number.isNaN(parsed) ? undefined : parsed;
+    return this.lastMillis;
   }
 
   override _resolve(type: Type) {
@@ -74,9 +85,21 @@ class DecimalType extends types.LogicalType {
     return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
   }
 
+  private lastText?: string;
+  /** Shared with avsc's writer, which copies it into the record: never handed out for mutation. */
+  private lastBytes?: Buffer;
+
   override _toValue(value: unknown): Buffer | undefined {
     const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-    if (typeof text !== 'string' || !DECIMAL.test(text)) return undefined;
+    if (typeof text !== 'string') return undefined;
+    if (text === this.lastText) return this.lastBytes;
+    this.lastText = text;
+    this.lastBytes = this.unscaledBytesOf(text);
+    return this.lastBytes;
+  }
+
+  private unscaledBytesOf(text: string): Buffer | undefined {
+    if (!DECIMAL.test(text)) return undefined;
     const [whole, fraction = ''] = text.replace('-', '').split('.');
     if (fraction.length > this.scale) return undefined;
     const digits = (whole + fraction.padEnd(this.scale, '0')).replace(/^0+(?=\d)/, '');

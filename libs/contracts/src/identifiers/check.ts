@@ -12,7 +12,10 @@ export function fail(rule: string): Check {
 
 /** Digits of a string already known to match /^\d+$/. */
 export function digitsOf(value: string): number[] {
-  return Array.from(value, (c) => c.charCodeAt(0) - 48);
+  // A plain loop: Array.from over a string's iterator was 2% of ingest's CPU.
+  const digits = new Array<number>(value.length);
+  for (let i = 0; i < value.length; i++) digits[i] = value.charCodeAt(i) - 48;
+  return digits;
 }
 
 export function weightedSum(digits: readonly number[], weights: readonly number[]): number {
