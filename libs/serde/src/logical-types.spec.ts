@@ -22,6 +22,30 @@ describe('logical types', () => {
     );
   });
 
+  it('writes the shortest two\'s complement for decimals of up to 15 digits, as for longer ones', () => {
+    // Short decimals take a plain-number path; the reference here is BigInt arithmetic.
+    const plainBytes = Type.forSchema('bytes' as never);
+    const reference = (unscaled: bigint): Buffer => {
+      const bytes: number[] = [];
+      let rest = unscaled;
+      do {
+        bytes.unshift(Number(rest & 0xffn));
+        rest >>= 8n;
+      } while (!((rest === 0n && (bytes[0] & 0x80) === 0) || (rest === -1n && (bytes[0] & 0x80) !== 0)));
+      return Buffer.from(bytes);
+    };
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 15n) + 1n, max: 10n ** 15n - 1n }), (unscaled) => {
+        const negative = unscaled < 0n;
+        const digits = (negative ? -unscaled : unscaled).toString().padStart(7, '0');
+        const text = `${negative ? '-' : ''}${digits.slice(0, -6)}.${digits.slice(-6)}`;
+        const body = decimal.toBuffer(text);
+        expect(plainBytes.fromBuffer(body)).toEqual(reference(unscaled));
+        expect(Number(decimal.fromBuffer(body))).toBe(Number(text));
+      }),
+    );
+  });
+
   it('keeps decimals like 5.4 and 132 readable', () => {
     expect(decimal.fromBuffer(decimal.toBuffer('5.4'))).toBe('5.4');
     expect(decimal.fromBuffer(decimal.toBuffer('132'))).toBe('132');
