@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
+import { benchDatabaseUrl } from './support/database-url';
 import { atFixedRate } from './support/fixed-rate';
 import { histogramAt } from './support/prometheus';
 import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitReady } from './support/ingest-process';
@@ -18,7 +19,7 @@ import { median, percentile, writeResults } from './support/results';
 const ROOT = join(__dirname, '..');
 const PORT = 3900;
 const BASE = `http://127.0.0.1:${PORT}`;
-const DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:5432/backbone';
+const DATABASE_URL = benchDatabaseUrl('backbone', 'postgres:postgres');
 const BATCH = 1_000;
 const BATCHES_PER_RUN = Number(process.env.BENCH_BATCHES ?? 100);
 const RUNS = 3;
@@ -95,16 +96,22 @@ async function main(): Promise<void> {
     // triggers would land in the latency phase, which measures a steady 500 events/s. Start that
     // phase from a checkpoint, as a steady state would be.
     await db.query('CHECKPOINT');
-    const singles = Array.from({ length: RATE * LATENCY_SECONDS }, () => JSON.stringify(nextEvent()));
-    const latencies: number[] = [];
-    const latencyCpu = cpuAccount(cpuParts);
-    await atFixedRate(RATE, singles.length, async (i, planned) => {
-      await post('/events', singles[i]);
-      latencies.push(performance.now() - planned);
-    });
-    const cpuDuringSingles = latencyCpu();
-    await drained(db);
-    // The server's own view of the same requests, from its latency histogram: if it is far below
+    // Three runs, each its own p50 and p99; the medians are the figures. A single run's p99 moved
+    // between 15 and 67 ms on this machine, depending on what else the two cores were doing.
+    const latencyRuns: Array<{ p50: number; p99: number; cpu: Record<string, number> }> = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const singles = Array.from({ length: RATE * LATENCY_SECONDS }, () => JSON.stringify(nextEvent()));
+      const latencies: number[] = [];
+      const latencyCpu = cpuAccount(cpuParts);
+      await atFixedRate(RATE, singles.length, async (i, planned) => {
+        await post('/events', singles[i]);
+        latencies.push(performance.now() - planned);
+      });
+      latencyRuns.push({ p50: round2(percentile(latencies, 50)), p99: round2(percentile(latencies, 99)), cpu: { ...latencyCpu(), wall: LATENCY_SECONDS } });
+      console.log(`single events, run ${run + 1}: p50 ${latencyRuns.at(-1)!.p50} ms, p99 ${latencyRuns.at(-1)!.p99} ms`);
+      await drained(db);
+    }
+    // The server's own view of the same requests (all runs), from its latency histogram: if it is far below
     // the client's, the time went into queueing on the shared cores, not into the handler.
     const serverSide = Object.fromEntries(
       [...(await histogramAt(`${BASE}/metrics`, 'backbone_http_request_duration_seconds', { route: '/events', status: '202' }))].map(([bound, count]) => [
@@ -118,16 +125,16 @@ async function main(): Promise<void> {
       {
         batch_ingest_to_kafka: { value: Math.round(median(throughput)), unit: 'events/s', goal: 20_000, better: 'higher' },
         batch_accept_rate: { value: Math.round(median(acceptRates)), unit: 'events/s', better: 'higher' },
-        single_event_p50: { value: round2(percentile(latencies, 50)), unit: 'ms', better: 'lower' },
-        single_event_p99: { value: round2(percentile(latencies, 99)), unit: 'ms', goal: 25, better: 'lower' },
+        single_event_p50: { value: median(latencyRuns.map((r) => r.p50)), unit: 'ms', better: 'lower' },
+        single_event_p99: { value: median(latencyRuns.map((r) => r.p99)), unit: 'ms', goal: 25, better: 'lower' },
       },
       {
-        method: `ingest-api and outbox-relay as separate processes; batches of ${BATCH}, 4 in flight, ${BATCHES_PER_RUN * BATCH} events per run, median of ${RUNS} runs, timed until the outbox is empty; single events at ${RATE}/s for ${LATENCY_SECONDS} s, open loop`,
+        method: `ingest-api and outbox-relay as separate processes; batches of ${BATCH}, 4 in flight, ${BATCHES_PER_RUN * BATCH} events per run, median of ${RUNS} runs, timed until the outbox is empty; single events at ${RATE}/s for ${LATENCY_SECONDS} s, open loop, median of ${RUNS} runs`,
         runs_events_per_second: throughput.map(Math.round),
         idempotency_records_before_the_runs: idempotencyRecords,
         server_side_single_event_latency_cumulative: serverSide,
         cpu_seconds_per_run: cpuPerRun,
-        cpu_seconds_during_single_events: { ...cpuDuringSingles, wall: LATENCY_SECONDS },
+        single_event_runs: latencyRuns,
       },
     );
   } finally {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCESS_PROJECTION, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { benchDatabaseUrl } from './database-url';
 import { nodeArgsWith } from './ingest-process';
 import type { PartitionOffsets } from './governance-load';
 
@@ -14,7 +15,7 @@ export async function freshDatabase(name: string): Promise<string> {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  return `postgres://postgres@127.0.0.1:5432/${name}`;
+  return benchDatabaseUrl(name);
 }
 
 /** A built backbone app (a projector, the outbox relay, the query API) as its own process, as deployed (deploy/node-args, plus BENCH_APP_NODE_ARGS). */

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pgTransport } from './database-url';
 
 export interface Metric {
   value: number;
@@ -28,7 +29,8 @@ export function percentile(values: number[], p: number): number {
 
 /** Writes bench/results/<name>.json in the project's results format and prints it. */
 export function writeResults(name: string, metrics: Record<string, Metric>, notes?: Record<string, unknown>): void {
-  const result = { name, date: new Date().toISOString(), machine: machine(), metrics, ...(notes ? { notes } : {}) };
+  const postgres = pgTransport() === 'socket' ? 'PostgreSQL over its Unix socket' : 'PostgreSQL over TCP 127.0.0.1';
+  const result = { name, date: new Date().toISOString(), machine: machine(), metrics, notes: { ...notes, postgres_connection: postgres } };
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
