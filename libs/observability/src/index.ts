@@ -5,4 +5,4 @@ export * from './health-indicators';
 export * from './health.controller';
 export * from './observability.module';
 export * from './logging.module';
-export * from './http-metrics.middleware';
+export * from './http-metrics';

@@ -1,9 +1,9 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Kafka } from 'kafkajs';
 import { HealthController } from './health.controller';
 import { HEALTH_KAFKA, HEALTH_REGISTRY_URL, KafkaHealthIndicator, SchemaRegistryHealthIndicator } from './health-indicators';
-import { HTTP_DURATION, httpDurationHistogram, HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HTTP_DURATION, httpDurationHistogram, HttpMetrics } from './http-metrics';
 import type { Registry } from 'prom-client';
 import { createMetricsRegistry } from './metrics';
 import { METRICS_REGISTRY, MetricsController } from './metrics.controller';
@@ -17,11 +17,7 @@ export interface ObservabilityOptions {
 
 /** Liveness, readiness (Kafka, registry, PostgreSQL) and Prometheus /metrics for one app. */
 @Module({})
-export class ObservabilityModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
-  }
-
+export class ObservabilityModule {
   static forApp(options: ObservabilityOptions): DynamicModule {
     return {
       module: ObservabilityModule,
@@ -34,7 +30,7 @@ export class ObservabilityModule implements NestModule {
         { provide: HEALTH_REGISTRY_URL, useValue: options.registryUrl },
         KafkaHealthIndicator,
         SchemaRegistryHealthIndicator,
-        HttpMetricsMiddleware,
+        HttpMetrics,
         { provide: HTTP_DURATION, useFactory: httpDurationHistogram, inject: [METRICS_REGISTRY] },
       ],
       exports: [METRICS_REGISTRY],

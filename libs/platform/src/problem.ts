@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** RFC 9457 problem details. `type` is a relative URI under /problems, documented in the README. */
 export interface ProblemDetails {
@@ -47,6 +47,8 @@ function fromHttpException(exception: HttpException): ProblemDetails {
       return problem(status, 'not-found', 'Not found', { detail: message });
     case HttpStatus.BAD_REQUEST:
       return problem(status, 'bad-request', 'Bad request', { detail: message });
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return problem(status, 'unsupported-media-type', 'Unsupported media type', { detail: 'Request bodies are JSON: Content-Type: application/json.' });
     default:
       return problem(status, `http-${status}`, exception.message, { detail: message });
   }
@@ -61,7 +63,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetailsFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
     let body: ProblemDetails;
     let headers: Record<string, string> = {};
     if (exception instanceof ProblemException) {
@@ -69,47 +71,30 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       headers = exception.headers;
     } else if (exception instanceof HttpException) {
       body = fromHttpException(exception);
-    } else if (isBodyParserError(exception)) {
-      body = bodyParserProblem(exception);
     } else {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
       body = problem(500, 'internal-error', 'Internal error', { detail: 'The error was logged; nothing was accepted.' });
     }
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+    void reply.status(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
-}
-
-interface BodyParserError {
-  type: string;
-  status: number;
-  message: string;
-  limit?: number;
-}
-
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' && typeof (error as BodyParserError).status === 'number';
-}
-
-/** Express's body parser rejects malformed JSON and oversized bodies before any controller runs. */
-function bodyParserProblem(error: BodyParserError): ProblemDetails {
-  if (error.type === 'entity.too.large') {
-    return problem(413, 'payload-too-large', 'Request body too large', { detail: `The body exceeds the limit of ${error.limit} bytes.` });
-  }
-  if (error.type === 'entity.parse.failed') {
-    return problem(400, 'malformed-json', 'Malformed JSON', { detail: 'The request body is not valid JSON.' });
-  }
-  return problem(error.status, 'bad-request', 'Bad request', { detail: error.message });
 }
 
 /**
- * Express error middleware for the JSON body parser: malformed JSON and oversized bodies are
- * answered here as problem+json, before Nest would turn them into a generic 400.
+ * JSON bodies: parsed with JSON.parse, as Express's body parser did (an own `__proto__` key is
+ * just a key; nothing here merges bodies into other objects). Malformed JSON is a 400 problem;
+ * bodies over the limit are refused by Fastify with 413 before they are read in full.
  */
-export function bodyParserErrors(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (!isBodyParserError(error)) return next(error);
-  const body = bodyParserProblem(error);
-  res.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+export function jsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+    const text = String(body);
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ProblemException(problem(400, 'malformed-json', 'Malformed JSON', { detail: 'The request body is not valid JSON.' })), undefined);
+    }
+  });
 }
 
 /** One failing field of a request and the rule it breaks. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { bearerToken, CurrentPrincipal, type Principal } from '@backbone/auth';
@@ -94,11 +94,14 @@ export class FeedController {
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventId: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const { subscriber, recipient, limit, content, cursor: start } = await this.open(query, principal, lastEventId);
-    response.status(200);
+    // From here the stream writes to the socket itself; Fastify sends nothing more for this request.
+    reply.hijack();
+    const response = reply.raw;
+    response.statusCode = 200;
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     response.setHeader('Cache-Control', 'no-cache, no-transform');
     response.setHeader('Connection', 'keep-alive');
@@ -107,7 +110,7 @@ export class FeedController {
 
     let closed = false;
     let wake: (() => void) | undefined;
-    request.on('close', () => {
+    request.raw.on('close', () => {
       closed = true;
       wake?.();
     });
@@ -162,7 +165,7 @@ export class FeedController {
 }
 
 /** The verified bearer token's expiry (ms), read again here because the principal does not carry it. */
-function tokenExpiry(request: Request): number | undefined {
+function tokenExpiry(request: FastifyRequest): number | undefined {
   const header = request.headers.authorization;
   const token = bearerToken(typeof header === 'string' ? header : undefined);
   if (!token) return undefined;

@@ -1,6 +1,6 @@
 import { Body, Controller, Header, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { citizenLogLine } from '@backbone/audit';
 import { CurrentPrincipal, type Principal } from '@backbone/auth';
 import { APP_CONFIG } from '@backbone/config';
@@ -30,10 +30,10 @@ export class CitizenController {
   @ApiBody({ required: false, schema: { type: 'object', properties: { categories: { type: 'array', items: { type: 'string' } } } } })
   @ApiResponse({ status: 200, description: 'The items, each with the event that last changed it' })
   @ApiResponse({ status: 403, description: 'Not a citizen token, or below security level 4' })
-  async data(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async data(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     const categories = parseCategoriesQuery(body);
     const { accessId, items } = await this.reads.data(principal, categories, 'POST /citizen/data');
-    res.setHeader('X-Access-Id', accessId);
+    res.header('X-Access-Id', accessId);
     return viewJson(accessId, categories, items);
   }
 
@@ -47,10 +47,10 @@ export class CitizenController {
   @ApiResponse({ status: 200, description: 'One page of the log' })
   @ApiResponse({ status: 400, description: 'A malformed cursor' })
   @ApiResponse({ status: 403, description: 'Not a citizen token, or someone else named' })
-  async accessLog(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response) {
+  async accessLog(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply) {
     const query = parseAccessLogQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
     const { accessId, page } = await this.reads.accessLog(principal, query.patient, { limit: query.limit, ...(query.before ? { before: query.before } : {}) }, 'POST /citizen/access-log');
-    res.setHeader('X-Access-Id', accessId);
+    res.header('X-Access-Id', accessId);
     return { accessId, entries: page.lines.map(citizenLogLine), ...(page.next ? { next: accessLogCursor(page.next) } : {}) };
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@backbone/auth';
 import { APP_CONFIG } from '@backbone/config';
 import { invalidRequest } from '@backbone/platform';
@@ -58,10 +58,10 @@ export class PatientsController {
   @ApiResponse({ status: 403, description: DENIALS[403] })
   @ApiResponse({ status: 404, description: DENIALS[404] })
   @ApiResponse({ status: 422, description: DENIALS[422] })
-  async summary(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async summary(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     const query = parsePatientQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
     const { accessId, items } = await this.reads.read(principal, query.patient, query.categories, 'POST /patients/summary', false);
-    res.setHeader('X-Access-Id', accessId);
+    res.header('X-Access-Id', accessId);
     return viewJson(accessId, query.categories, items);
   }
 
@@ -73,12 +73,12 @@ export class PatientsController {
   @ApiBody({ schema: { ...PATIENT_BODY, properties: { patient: PATIENT_BODY.properties.patient } } })
   @ApiResponse({ status: 200, description: 'The items of that category the caller may see' })
   @ApiResponse({ status: 404, description: DENIALS[404] })
-  async category(@Param('category') segment: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async category(@Param('category') segment: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     const category = categoryFromPath(segment);
     const query = parsePatientQuery(body, { allowSyntheticIdentifiers: this.config.ALLOW_SYNTHETIC_IDENTIFIERS });
     if (query.categories) throw invalidRequest([{ field: 'categories', rule: 'not allowed here: the category is in the path' }]);
     const { accessId, items } = await this.reads.read(principal, query.patient, [category], 'POST /patients/categories/{category}', true);
-    res.setHeader('X-Access-Id', accessId);
+    res.header('X-Access-Id', accessId);
     return viewJson(accessId, [category], items);
   }
 
