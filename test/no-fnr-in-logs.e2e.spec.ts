@@ -115,6 +115,10 @@ describe('the services never log a national identity number (end to end, built s
     const logs = [...output].map(([app, lines]) => [app, lines.join('')] as const);
     // The scan must have something to scan: every service said something at debug level.
     for (const [app, text] of logs) expect({ app, lines: text.split('\n').length > 3 }).toEqual({ app, lines: true });
+    // And the HTTP services wrote their request log, the lines a URL with an FNR in it would reach.
+    for (const [app, text] of logs.filter(([app]) => ['ingest-api', 'query-api', 'delivery'].includes(app))) {
+      expect({ app, requestLog: text.includes('"msg":"request completed"') }).toEqual({ app, requestLog: true });
+    }
     const found: string[] = [];
     for (const [app, text] of logs) {
       for (const match of text.matchAll(/(?<!\d)\d{11}(?!\d)/g)) {

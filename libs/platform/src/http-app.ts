@@ -2,10 +2,12 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '@backbone/config';
 import { jsonBodyParser, ProblemDetailsFilter } from './problem';
+
+/** The token under which an app's module provides Nest's logger (the observability lib's pino logger). */
+export const NEST_LOGGER = 'backbone:nest-logger';
 
 export interface HttpAppOptions {
   name: string;
@@ -48,7 +50,7 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
   jsonBodyParser(fastify, options.bodyLimitBytes ?? 100 * 1024);
-  app.useLogger(app.get(PinoNestLogger));
+  app.useLogger(app.get(NEST_LOGGER));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemDetailsFilter());
   serveOpenApi(app, options);
