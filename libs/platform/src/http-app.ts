@@ -39,17 +39,19 @@ export function serveOpenApi(app: INestApplication, options: HttpAppOptions): vo
  * per event or per read.
  */
 export async function createHttpApp(module: DynamicModule, options: HttpAppOptions): Promise<INestApplication> {
+  const bodyLimit = options.bodyLimitBytes ?? 100 * 1024;
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimitBytes ?? 100 * 1024,
+    bodyLimit,
     // Longer than the idle timeout of the proxies and clients in front (typically 60 s): a server
     // that closes an idle keep-alive connection first races the client's next request on it.
     keepAliveTimeout: 65_000,
-    // Request ids come from the request logger; Fastify's own request logging stays off.
+    // Fastify's own logger stays off: the request log is the observability lib's (one line per
+    // answered request, written only when its level is on).
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, bodyParser: false, abortOnError: false });
   const fastify = app.getHttpAdapter().getInstance();
-  jsonBodyParser(fastify, options.bodyLimitBytes ?? 100 * 1024);
+  jsonBodyParser(fastify, bodyLimit);
   app.useLogger(app.get(NEST_LOGGER));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ProblemDetailsFilter());
