@@ -159,6 +159,11 @@ describe('ingest-api (end to end)', () => {
       expect(response.body).toMatchObject({ type: '/problems/malformed-json', status: 400 });
     });
 
+    it('rejects a body that sets __proto__ with 400 problem+json', async () => {
+      const response = await post('/events', tokens.ous, '{"envelope": {"eventType": "DocumentPublished"}, "__proto__": {"admin": true}}').expect(400);
+      expect(response.body).toMatchObject({ type: '/problems/malformed-json', status: 400 });
+    });
+
     it('locates errors inside a batch by index and accepts nothing of it', async () => {
       const good = exampleEvent(schemas, 'DocumentPublished');
       const bad = exampleEvent(schemas, 'DocumentPublished');

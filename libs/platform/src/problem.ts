@@ -80,20 +80,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 }
 
 /**
- * JSON bodies: parsed with JSON.parse, as Express's body parser did (an own `__proto__` key is
- * just a key; nothing here merges bodies into other objects). Malformed JSON is a 400 problem;
- * bodies over the limit are refused by Fastify with 413 before they are read in full.
+ * JSON bodies, through Fastify's own parser with prototype poisoning refused (a `__proto__` key,
+ * or `constructor.prototype`, is an error, not data). A body that does not parse, or is poisoned,
+ * is a 400 problem; bodies over the limit are refused by Fastify with 413 before they are read in
+ * full. An empty body is no body.
  */
 export function jsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const text = String(body);
     if (text.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ProblemException(problem(400, 'malformed-json', 'Malformed JSON', { detail: 'The request body is not valid JSON.' })), undefined);
-    }
+    parse(request, text, (error, value) => {
+      if (error) return done(new ProblemException(problem(400, 'malformed-json', 'Malformed JSON', { detail: 'The request body is not valid JSON, or sets __proto__ or constructor.prototype.' })), undefined);
+      done(null, value);
+    });
   });
 }
 
