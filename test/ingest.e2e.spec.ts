@@ -154,6 +154,18 @@ describe('ingest-api (end to end)', () => {
       expect(response.body).toMatchObject({ type: '/problems/payload-too-large', status: 413 });
     });
 
+    it('rejects a body that is not JSON with 415 problem+json (plain text with 422)', async () => {
+      const response = await request(app.getHttpServer())
+        .post('/events')
+        .set('Content-Type', 'application/xml')
+        .set('Authorization', `Bearer ${tokens.ous}`)
+        .send('<event/>')
+        .expect(415);
+      expect(response.body).toMatchObject({ type: '/problems/unsupported-media-type', status: 415 });
+      // Plain text is read, and is not an event.
+      await request(app.getHttpServer()).post('/events').set('Content-Type', 'text/plain').set('Authorization', `Bearer ${tokens.ous}`).send('an event').expect(422);
+    });
+
     it('rejects malformed JSON with 400 problem+json', async () => {
       const response = await post('/events', tokens.ous, '{"envelope": {').expect(400);
       expect(response.body).toMatchObject({ type: '/problems/malformed-json', status: 400 });

@@ -118,6 +118,8 @@ describe('the services never log a national identity number (end to end, built s
     // And the HTTP services wrote their request log, the lines a URL with an FNR in it would reach.
     for (const [app, text] of logs.filter(([app]) => ['ingest-api', 'query-api', 'delivery'].includes(app))) {
       expect({ app, requestLog: text.includes('"msg":"request completed"') }).toEqual({ app, requestLog: true });
+      // Readiness was polled above; probes stay out of the request log.
+      expect({ app, probesLogged: text.includes('"url":"/health') }).toEqual({ app, probesLogged: false });
     }
     const found: string[] = [];
     for (const [app, text] of logs) {

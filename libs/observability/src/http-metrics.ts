@@ -25,19 +25,10 @@ export class HttpMetrics {
   constructor(adapterHost: HttpAdapterHost, @Inject(HTTP_DURATION) duration: Histogram<'method' | 'route' | 'status'>) {
     const fastify = adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
-    const started = new WeakMap<object, number>();
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      started.set(request, performance.now());
-      done();
-    });
+    // Fastify times every request itself (reply.elapsedTime, from its arrival): no hook of our own
+    // on the way in.
     fastify.addHook('onResponse', (request, reply, done) => {
-      const since = started.get(request);
-      if (since !== undefined) {
-        duration.observe(
-          { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-          (performance.now() - since) / 1000,
-        );
-      }
+      duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       done();
     });
   }

@@ -52,11 +52,14 @@ export class PinoNestLogger implements LoggerService {
   }
 }
 
+const PROBES = /^\/(health|metrics)/;
+
 /**
- * One line per request once it is answered (method, path, status, time), at info, or at error for
- * a 5xx. Written from Fastify's own hooks with the app's logger, and skipped outright when info is
- * off: a per-request child logger and request-scoped storage (pino-http with nestjs-pino) cost
- * ~70 µs of CPU a request here even at level warn.
+ * One line per request once it is answered (method, path, status, time; not health probes and
+ * metrics scrapes), at info, or at error for a 5xx. Written from Fastify's own hook with the app's
+ * logger, and skipped outright when its level is off: a per-request child logger and
+ * request-scoped storage (pino-http with nestjs-pino) cost ~70 µs of CPU a request here even at
+ * level warn.
  */
 @Injectable()
 export class RequestLog {
@@ -65,7 +68,8 @@ export class RequestLog {
     if (!fastify) return;
     fastify.addHook('onResponse', (request, reply, done) => {
       const level = reply.statusCode >= 500 ? 'error' : 'info';
-      if (logger.isLevelEnabled(level)) {
+      // Health probes and scrapes every few seconds would drown the request log.
+      if (logger.isLevelEnabled(level) && !PROBES.test(request.url)) {
         logger[level](
           { req: requestForLog(request.raw as never), reqId: request.id, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 },
           'request completed',
