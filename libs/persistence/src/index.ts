@@ -2,3 +2,4 @@ export * from './data-source';
 export * from './migrations';
 export * from './persistence.module';
 export * from './transaction';
+export * from './binary-copy';

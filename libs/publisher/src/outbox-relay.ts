@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import { readBinaryCopy } from '@backbone/persistence';
 import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 
 export interface RelaySettings {
@@ -23,30 +24,51 @@ export interface RelayMetrics {
 /** One accepted request's messages, as parallel arrays (see the outbox-per-request migration). */
 interface OutboxRow {
   id: string;
-  event_ids: string;
-  event_types: string;
-  topics: string;
-  message_keys: string;
-  message_values: Buffer;
-  value_lengths: string;
-  event_count: number;
+  eventIds: string[];
+  eventTypes: string[];
+  topics: string[];
+  messageKeys: string[];
+  /** The request's Avro values back to back; valueLengths cuts them apart. */
+  messageValues: Buffer;
+  valueLengths: string[];
+  eventCount: number;
   /** When the request's transaction began, milliseconds since the epoch. */
-  created_ms: number;
+  createdMs: number;
 }
 
-// Rows in id order until the round holds batchSize events; the first row always, so a request
-// larger than batchSize still goes. The window stops the scan at the LIMIT. The arrays come as
-// comma-separated text (none of their values holds a comma: uuids, type and topic names,
-// base64url keys, numbers): splitting a string is several times cheaper than the driver's array
-// parser, which was a quarter of the relay's time.
-const READ_ROUND = `
-  SELECT id, array_to_string(event_ids, ',') AS event_ids, array_to_string(event_types, ',') AS event_types,
-         array_to_string(topics, ',') AS topics, array_to_string(message_keys, ',') AS message_keys,
-         message_values, array_to_string(value_lengths, ',') AS value_lengths, event_count,
-         (extract(epoch FROM created_at) * 1000)::float8 AS created_ms
-    FROM (SELECT o.*, sum(o.event_count) OVER (ORDER BY o.id) AS running FROM outbox o ORDER BY o.id LIMIT $1) AS r
-   WHERE r.running - r.event_count < $1
+// Rows in id order until the round holds `limit` events; the first row always, so a request
+// larger than the limit still goes. The window stops the scan at the LIMIT. Read by binary COPY:
+// through the driver's text protocol the values came as hex and were decoded as UTF-8 before
+// anything else, the relay's largest cost per event. The arrays come as comma-separated text
+// (none of their values holds a comma: uuids, type and topic names, base64url keys, numbers).
+function readRoundQuery(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`relay batch size must be a positive integer, got ${limit}`);
+  return `
+  SELECT id, array_to_string(event_ids, ','), array_to_string(event_types, ','), array_to_string(topics, ','),
+         array_to_string(message_keys, ','), message_values, array_to_string(value_lengths, ','), event_count,
+         (extract(epoch FROM created_at) * 1000)::float8
+    FROM (SELECT o.*, sum(o.event_count) OVER (ORDER BY o.id) AS running FROM outbox o ORDER BY o.id LIMIT ${limit}) AS r
+   WHERE r.running - r.event_count < ${limit}
    ORDER BY id`;
+}
+
+/** A row of the round from its binary COPY fields (int8, text x4, bytea, text, int4, float8). */
+function outboxRowOf(fields: Array<Buffer | null>): OutboxRow {
+  // The lists are ASCII by construction (see above): latin1 decodes them without UTF-8's checks.
+  const list = (field: Buffer | null) => (field as Buffer).toString('latin1').split(',');
+  const [id, eventIds, eventTypes, topics, keys, values, lengths, count, created] = fields as Buffer[];
+  return {
+    id: id.readBigInt64BE(0).toString(),
+    eventIds: list(eventIds),
+    eventTypes: list(eventTypes),
+    topics: list(topics),
+    messageKeys: list(keys),
+    messageValues: values,
+    valueLengths: list(lengths),
+    eventCount: count.readInt32BE(0),
+    createdMs: created.readDoubleBE(0),
+  };
+}
 
 // Leadership lock: one relay publishes at a time, whatever the number of ingest instances, which
 // is what keeps the outbox order (and so the per-patient order) on the topics.
@@ -65,6 +87,7 @@ export class OutboxRelay {
   private producer?: Producer;
   /** The connection that holds the leader lock for as long as this relay publishes. */
   private leaderConnection?: PoolClient;
+  private readonly readRound: string;
 
   constructor(
     private readonly pool: Pool,
@@ -73,7 +96,9 @@ export class OutboxRelay {
     private readonly logger: Logger,
     private readonly settings: RelaySettings,
     private readonly metrics?: RelayMetrics,
-  ) {}
+  ) {
+    this.readRound = readRoundQuery(settings.batchSize);
+  }
 
   start(): void {
     if (this.running) return;
@@ -146,12 +171,12 @@ export class OutboxRelay {
       let events = 0;
       try {
         try {
-          rows = (await leader.query<OutboxRow>({ name: 'relay-read-round', text: READ_ROUND, values: [this.settings.batchSize] })).rows;
+          rows = (await readBinaryCopy(leader, this.readRound)).map(outboxRowOf);
         } catch (error) {
           this.dropLeadership(error as Error);
           throw error;
         }
-        events = rows.reduce((sum, row) => sum + row.event_count, 0);
+        events = rows.reduce((sum, row) => sum + row.eventCount, 0);
         if (rows.length === 0) {
           this.backlog.observed(0, null);
           await this.sleep(this.settings.idlePollMs);
@@ -161,7 +186,7 @@ export class OutboxRelay {
         await this.send(rows);
         if (this.metrics?.waited) {
           const sentAt = Date.now();
-          this.metrics.waited(rows.map((row) => Math.max(0, sentAt - row.created_ms) / 1000));
+          this.metrics.waited(rows.map((row) => Math.max(0, sentAt - row.createdMs) / 1000));
         }
         try {
           await leader.query({ name: 'relay-delete-round', text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', values: [rows.map((r) => r.id)] });
@@ -214,11 +239,11 @@ export class OutboxRelay {
     // patient's events keep their outbox order.
     const byTopic = new Map<string, Message[]>();
     for (const row of rows) {
-      const [eventIds, eventTypes, topics, keys, lengths] = [row.event_ids, row.event_types, row.topics, row.message_keys, row.value_lengths].map((list) => list.split(','));
+      const { eventIds, eventTypes, topics, messageKeys: keys } = row;
       let offset = 0;
-      for (let i = 0; i < row.event_count; i += 1) {
-        const length = Number(lengths[i]);
-        const value = row.message_values.subarray(offset, offset + length);
+      for (let i = 0; i < row.eventCount; i += 1) {
+        const length = Number(row.valueLengths[i]);
+        const value = row.messageValues.subarray(offset, offset + length);
         offset += length;
         let messages = byTopic.get(topics[i]);
         if (!messages) byTopic.set(topics[i], (messages = []));
