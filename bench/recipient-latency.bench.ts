@@ -13,8 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import { defaultPolicyTable, recipientKeyOf } from '@backbone/access-control';
 import { AccessModelReader } from '@backbone/access-model';
-import { exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
-import { RecipientModelReader, recipientModelTables } from '@backbone/recipient-model';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { EventCodec, exampleEvent, SchemaSet, type EventTypeName } from '@backbone/contracts';
+import { RecipientModelReader, recipientModelTables, StoredEvents } from '@backbone/recipient-model';
+import { AvroSerde } from '@backbone/serde';
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
 import { atFixedRate } from './support/fixed-rate';
 import { homeCareFor, startPipeline, type Pipeline } from './support/pipeline';
@@ -165,7 +167,9 @@ async function revocation(pipeline: Pipeline, schemas: SchemaSet, patients: Synt
     const events = revoked.slice(i, i + 500).map(({ fnr }) => ({ ...exampleEvent(schemas, 'DhoMeasurementRecorded', { patientFnr: fnr }), observationId: randomUUID() }));
     await pipeline.post('/events/batch', JSON.stringify({ events }));
   }
-  const reader = new RecipientModelReader(pipeline.pool, new AccessModelReader(pipeline.pool, defaultPolicyTable()));
+  // As the query API reads (the events rendered for what is shown).
+  const events = new StoredEvents(new EventCodec(schemas, new AvroSerde(loadConfig(stackEnv).SCHEMA_REGISTRY_URL)));
+  const reader = new RecipientModelReader(pipeline.pool, new AccessModelReader(pipeline.pool, defaultPolicyTable()), events);
   for (const { key } of revoked) {
     const deadline = Date.now() + 60_000;
     while ((await reader.itemsFor(homeNurse(new Date()), key)).items.length === 0) {

@@ -13,6 +13,7 @@ import { FeedDelivery, fetchSender, loadSubscriberRegistry, WebhookDispatcher, W
 import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
+import { StoredEvents } from '@backbone/recipient-model';
 import { retryUntilDone } from '@backbone/platform';
 import { AvroSerde, SerdeModule } from '@backbone/serde';
 import { WEBHOOK_LEADER_LOCK, type DeliveryConfig } from './delivery.config';
@@ -59,18 +60,19 @@ export class DeliveryModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: POLICY_TABLE, useFactory: () => loadPolicyTable(config.ACCESS_POLICY_FILE) },
         { provide: POOL, useFactory: (dataSource: DataSource) => pgPoolOf(dataSource), inject: [DataSource] },
         { provide: AccessModelReader, useFactory: (pool: Pool, table: PolicyTable) => new AccessModelReader(pool, table), inject: [POOL, POLICY_TABLE] },
+        { provide: EventCodec, useFactory: (serde: AvroSerde) => new EventCodec(SchemaSet.load(), serde), inject: [AvroSerde] },
         {
           provide: AuditTrail,
-          useFactory: (pool: Pool, serde: AvroSerde, registry: Registry) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-delivery'), { metrics: registry }),
-          inject: [POOL, AvroSerde, METRICS_REGISTRY],
+          useFactory: (pool: Pool, codec: EventCodec, registry: Registry) =>
+            new AuditTrail(pool, codec, auditOperatorOf(config, 'oslo-backbone-delivery'), { metrics: registry }),
+          inject: [POOL, EventCodec, METRICS_REGISTRY],
         },
         { provide: DeliveryMetrics, useFactory: (registry: Registry) => new DeliveryMetrics(registry), inject: [METRICS_REGISTRY] },
         {
           provide: FeedDelivery,
-          useFactory: (pool: Pool, access: AccessModelReader, table: PolicyTable, audit: AuditTrail, metrics: DeliveryMetrics) =>
-            new FeedDelivery(pool, access, table, audit, undefined, undefined, metrics),
-          inject: [POOL, AccessModelReader, POLICY_TABLE, AuditTrail, DeliveryMetrics],
+          useFactory: (pool: Pool, access: AccessModelReader, table: PolicyTable, audit: AuditTrail, codec: EventCodec, metrics: DeliveryMetrics) =>
+            new FeedDelivery(pool, access, table, audit, new StoredEvents(codec), undefined, undefined, metrics),
+          inject: [POOL, AccessModelReader, POLICY_TABLE, AuditTrail, EventCodec, DeliveryMetrics],
         },
         { provide: WebhookStore, useFactory: (pool: Pool) => new WebhookStore(pool), inject: [POOL] },
         {

@@ -12,7 +12,7 @@ import { KAFKA, KafkaModule } from '@backbone/messaging';
 import { createLogger, LoggingModule, METRICS_REGISTRY, ObservabilityModule } from '@backbone/observability';
 import { PersistenceModule, pgPoolOf } from '@backbone/persistence';
 import { retryUntilDone } from '@backbone/platform';
-import { RecipientModelReader } from '@backbone/recipient-model';
+import { RecipientModelReader, StoredEvents } from '@backbone/recipient-model';
 import { AvroSerde, SerdeModule } from '@backbone/serde';
 import { CitizenController } from './citizen/citizen.controller';
 import { CitizenReads } from './citizen/citizen-reads.service';
@@ -56,13 +56,18 @@ export class QueryApiModule implements OnApplicationBootstrap, OnApplicationShut
         { provide: POOL, useFactory: (dataSource: DataSource) => pgPoolOf(dataSource), inject: [DataSource] },
         { provide: PATIENT_KEYS, useFactory: () => cachedPatientKeys(config.PATIENT_KEY_SECRET) },
         { provide: AccessModelReader, useFactory: (pool: Pool) => new AccessModelReader(pool, loadPolicyTable(config.ACCESS_POLICY_FILE)), inject: [POOL] },
-        { provide: RecipientModelReader, useFactory: (pool: Pool, access: AccessModelReader) => new RecipientModelReader(pool, access), inject: [POOL, AccessModelReader] },
+        { provide: EventCodec, useFactory: (serde: AvroSerde) => new EventCodec(SchemaSet.load(), serde), inject: [AvroSerde] },
+        {
+          provide: RecipientModelReader,
+          useFactory: (pool: Pool, access: AccessModelReader, codec: EventCodec) => new RecipientModelReader(pool, access, new StoredEvents(codec)),
+          inject: [POOL, AccessModelReader, EventCodec],
+        },
         { provide: AccessLogReader, useFactory: (pool: Pool) => new AccessLogReader(pool), inject: [POOL] },
         {
           provide: AuditTrail,
-          useFactory: (pool: Pool, serde: AvroSerde, registry: Registry) =>
-            new AuditTrail(pool, new EventCodec(SchemaSet.load(), serde), auditOperatorOf(config, 'oslo-backbone-query-api'), { metrics: registry }),
-          inject: [POOL, AvroSerde, METRICS_REGISTRY],
+          useFactory: (pool: Pool, codec: EventCodec, registry: Registry) =>
+            new AuditTrail(pool, codec, auditOperatorOf(config, 'oslo-backbone-query-api'), { metrics: registry }),
+          inject: [POOL, EventCodec, METRICS_REGISTRY],
         },
         {
           provide: PatientReads,

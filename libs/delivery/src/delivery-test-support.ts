@@ -81,14 +81,15 @@ export async function writeFeedItems(pool: Pool, recipientKey: string, items: re
       const eventId = randomUUID();
       const occurredAt = '2026-11-20T09:00:00.000Z';
       const access = { itemId: itemKey, category, custodian: '958935420', confidentiality: 'N', occurredAt };
+      // Stored as JSON text, the form rows written before the patient-store-avro migration keep (the readers take both).
       const content = { envelope: { eventId, eventType, occurredAt, patient: { system: 'FNR', value: item.patientFnr }, patientKey: item.patientKey, dataRef: item.dataRef ?? null }, itemKey };
-      for (const [i, v] of [item.patientKey, itemKey, eventType, category, JSON.stringify(access), item.dataRef ?? null, eventId, JSON.stringify(content), 'current'].entries()) patient[i].push(v);
+      for (const [i, v] of [item.patientKey, itemKey, eventType, category, JSON.stringify(access), item.dataRef ?? null, eventId, Buffer.from(JSON.stringify(content)), 'current'].entries()) patient[i].push(v);
       for (const [i, v] of [recipientKey, item.patientKey, itemKey, seq.toString(), eventId, category, 'current', item.removed ? new Date().toISOString() : null].entries()) recipient[i].push(v);
       seqs.push(seq.toString());
     }
     await tx.query(
       `INSERT INTO ${t.patientItem} (patient_key, item_key, event_type, category, access, data_ref, event_id, content, status, source_topic, source_partition, source_offset)
-       SELECT p.*, 'test', 0, 0 FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::jsonb[]), unnest($6::text[]), unnest($7::uuid[]), unnest($8::json[]), unnest($9::text[])) AS p
+       SELECT p.*, 'test', 0, 0 FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::jsonb[]), unnest($6::text[]), unnest($7::uuid[]), unnest($8::bytea[]), unnest($9::text[])) AS p
        ON CONFLICT (patient_key, item_key) DO UPDATE SET event_id = excluded.event_id, content = excluded.content, access = excluded.access`,
       patient,
     );

@@ -6,6 +6,7 @@ import { AuditTrail } from '@backbone/audit';
 import { EventCodec, SchemaSet } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { liveProjectionVersion } from '@backbone/projection';
+import { StoredEvents } from '@backbone/recipient-model';
 import { AvroSerde } from '@backbone/serde';
 import { connectTestStack, unseenPatient } from '../../../test/support/stack-clients';
 import { homeCareRecipient, homeCareRelationship, writeAccessFacts, writeFeedItems } from './delivery-test-support';
@@ -21,16 +22,19 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
   let dataSource: DataSource;
   let pool: Pool;
   let feed: FeedDelivery;
+  let events: StoredEvents;
   let version: number;
 
   beforeAll(async () => {
     const stack = await connectTestStack(createLogger('feed-int', 'warn'));
     ({ dataSource, pool } = stack);
-    const audit = new AuditTrail(pool, new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL)), {
+    const codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
+    events = new StoredEvents(codec);
+    const audit = new AuditTrail(pool, codec, {
       organisation: { orgNumber: '958935420', reshId: null, herId: null, name: 'Oslo kommune' },
       systemId: 'delivery-int-test',
     });
-    feed = new FeedDelivery(pool, new AccessModelReader(pool, table), table, audit);
+    feed = new FeedDelivery(pool, new AccessModelReader(pool, table), table, audit, events);
     version = (await liveProjectionVersion(pool, 'recipient-model'))!;
   }, 60_000);
 
@@ -83,7 +87,7 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
 
   it('delivers nothing when the audit cannot be written', async () => {
     const { recipient } = await setUp(1);
-    const failing = new FeedDelivery(pool, new AccessModelReader(pool, table), table, { record: () => Promise.reject(new Error('audit database down')) });
+    const failing = new FeedDelivery(pool, new AccessModelReader(pool, table), table, { record: () => Promise.reject(new Error('audit database down')) }, events);
     await expect(failing.deliver(request(recipient.recipientKey, feedStart(version)))).rejects.toThrow('audit database down');
   });
 

@@ -5,7 +5,7 @@ import { AuditTrail } from '@backbone/audit';
 import { exampleEvent, type EventTypeName } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { liveProjectionVersion, type ProjectionConsumer } from '@backbone/projection';
-import { RECIPIENT_TOPICS, RecipientProjection, recipientModelTables } from '@backbone/recipient-model';
+import { RECIPIENT_TOPICS, RecipientProjection, recipientModelTables, StoredEvents } from '@backbone/recipient-model';
 import { startInProcessPipeline, type InProcessPipeline } from '../../../test/support/in-process-pipeline';
 import { eventually, unseenPatient } from '../../../test/support/stack-clients';
 import { feedStart, type FeedCursor } from './feed-cursor';
@@ -30,7 +30,7 @@ describe('feed delivery through the real pipeline (publisher, relay, Kafka, both
     pool = pipeline.pool;
     ({ recipient: recipientConsumer } = await pipeline.startProjectors(`delivery-${run}`));
     const audit = new AuditTrail(pool, pipeline.codec, { organisation: { orgNumber: '958935420', reshId: null, herId: null, name: 'Oslo kommune' }, systemId: 'delivery-int-test' });
-    feed = new FeedDelivery(pool, new AccessModelReader(pool, pipeline.table), pipeline.table, audit);
+    feed = new FeedDelivery(pool, new AccessModelReader(pool, pipeline.table), pipeline.table, audit, new StoredEvents(pipeline.codec));
   }, 90_000);
 
   afterAll(async () => {

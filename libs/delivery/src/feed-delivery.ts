@@ -3,7 +3,7 @@ import { recipientDecision, type PolicyTable } from '@backbone/access-control';
 import type { AccessModelReader } from '@backbone/access-model';
 import type { SystemPrincipal } from '@backbone/auth';
 import { liveProjectionVersion } from '@backbone/projection';
-import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
+import { RECIPIENT_MODEL, recipientModelTables, type StoredEvents } from '@backbone/recipient-model';
 import { NO_OBSERVER, type DeliveryObserver } from './delivery-observer';
 import { decodeCursor, feedStart, type FeedCursor } from './feed-cursor';
 import { decideFeedPage, type FeedEntry, type FeedRow } from './feed-page';
@@ -42,6 +42,8 @@ export class FeedDelivery {
     private readonly access: AccessModelReader,
     private readonly table: PolicyTable,
     private readonly audit: AccessRecorder,
+    /** Reads the patient store's events: whose each item is (for the audit record), and the event itself at content level full. */
+    private readonly events: StoredEvents,
     private readonly clock: () => Date = () => new Date(),
     private readonly name: string = RECIPIENT_MODEL,
     private readonly observer: DeliveryObserver = NO_OBSERVER,
@@ -62,8 +64,8 @@ export class FeedDelivery {
 
   async deliver(request: FeedRequest): Promise<DeliveredPage> {
     const t = recipientModelTables(request.after.version);
-    const [{ rows }] = await Promise.all([
-      this.pool.query<FeedRow>(
+    const [{ rows: stored }] = await Promise.all([
+      this.pool.query<StoredFeedRow>(
         // The page is cut first (the feed index, in seq order), then joined: a planner without
         // fresh statistics would otherwise join the whole rest of the feed and sort it (seen: 190 ms
         // instead of 0.3 ms a page on a freshly loaded table).
@@ -75,15 +77,16 @@ export class FeedDelivery {
             LIMIT $3)
          SELECT r.seq, r.item_key AS "itemKey", r.patient_key AS "patientKey", r.event_id AS "eventId", r.category, r.status,
                 r.removed_at IS NOT NULL AS removed, p.event_type AS "eventType", p.data_ref AS "dataRef", p.access,
-                p.content->'envelope'->'patient' AS patient, CASE WHEN $4 THEN p.content::text END AS content
+                CASE WHEN r.removed_at IS NULL THEN p.content END AS stored
            FROM page r LEFT JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
           ORDER BY r.seq`,
-        [request.recipientKey, request.after.readSeq.toString(), request.limit, request.content === 'full'],
+        [request.recipientKey, request.after.readSeq.toString(), request.limit],
       ),
       // Every revocation the access projector has committed before this page is read counts
       // (concurrent pages share the reads: AccessModelReader.refresh).
       this.access.refresh(),
     ]);
+    const rows = await Promise.all(stored.map((row) => this.feedRowOf(row, request.content === 'full')));
     const at = this.clock();
     const facts = this.access.index;
     const page = decideFeedPage(rows, request.after, request.content, (patientKey, item) =>
@@ -95,4 +98,13 @@ export class FeedDelivery {
     this.observer.page(request.api, page.entries.length, page.deliveries.reduce((sum, d) => sum + d.denied.length, 0));
     return { entries: page.entries, next: page.next, hasMore: rows.length === request.limit };
   }
+
+  /** Whose the item is, and at content level full the event as JSON text, from the patient store's event. */
+  private async feedRowOf({ stored, ...row }: StoredFeedRow, full: boolean): Promise<FeedRow> {
+    if (!stored) return { ...row, patient: null, content: null };
+    return { ...row, patient: await this.events.patientOf(stored), content: full ? await this.events.json(stored) : null };
+  }
 }
+
+/** A feed row as read: the patient store's event still as stored (a tombstone's is not read). */
+type StoredFeedRow = Omit<FeedRow, 'patient' | 'content'> & { stored: Buffer | null };

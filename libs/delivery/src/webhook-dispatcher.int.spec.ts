@@ -9,6 +9,7 @@ import { AuditTrail } from '@backbone/audit';
 import { EventCodec, SchemaSet } from '@backbone/contracts';
 import { createLogger } from '@backbone/observability';
 import { liveProjectionVersion } from '@backbone/projection';
+import { StoredEvents } from '@backbone/recipient-model';
 import { AvroSerde } from '@backbone/serde';
 import { connectTestStack, eventually, unseenPatient } from '../../../test/support/stack-clients';
 import { homeCareRecipient, homeCareRelationship, writeAccessFacts, writeFeedItems } from './delivery-test-support';
@@ -117,11 +118,12 @@ describe('webhook dispatcher (real PostgreSQL and HTTP endpoints)', () => {
   beforeAll(async () => {
     const stack = await connectTestStack(logger);
     ({ dataSource, pool } = stack);
-    const audit = new AuditTrail(pool, new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL)), {
+    const codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
+    const audit = new AuditTrail(pool, codec, {
       organisation: { orgNumber: '958935420', reshId: null, herId: null, name: 'Oslo kommune' },
       systemId: 'delivery-int-test',
     });
-    feed = new FeedDelivery(pool, new AccessModelReader(pool, table), table, audit, clock);
+    feed = new FeedDelivery(pool, new AccessModelReader(pool, table), table, audit, new StoredEvents(codec), clock);
     store = new WebhookStore(pool);
     version = (await liveProjectionVersion(pool, 'recipient-model'))!;
     // Subscriptions left by earlier runs of these tests would be due for every dispatcher here.

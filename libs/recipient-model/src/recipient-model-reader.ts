@@ -3,6 +3,7 @@ import { dataItemFromJson, recipientKeyOf, type CitizenRequester, type DataCateg
 import type { AccessModelReader } from '@backbone/access-model';
 import { liveProjectionVersion } from '@backbone/projection';
 import { RECIPIENT_MODEL, recipientModelTables } from './recipient-model-tables';
+import type { StoredEvents } from './stored-event';
 
 /** One item a requester may see, with the decision that let it through. */
 export interface VisibleItem {
@@ -15,7 +16,7 @@ export interface VisibleItem {
   /** The recipient's feed number at the item's last change (none when read from the patient store). */
   seq: string | null;
   recipientKey: string;
-  /** The event that last changed the item, as JSON text (returned whole, never parsed here); null when not asked for. */
+  /** The event that last changed the item, as JSON text (rendered from the patient store only for items shown); null when not asked for. */
   content: string | null;
   access: DataItem;
   decision: Decision;
@@ -33,6 +34,8 @@ export class RecipientModelReader {
   constructor(
     private readonly pool: Pool,
     private readonly access: AccessModelReader,
+    /** Renders the patient store's events for the items shown. */
+    private readonly events: StoredEvents,
     private readonly name: string = RECIPIENT_MODEL,
     /** How long the live version is remembered: a switch reaches readers within this time. */
     private readonly versionTtlMs = 1_000,
@@ -67,7 +70,7 @@ export class RecipientModelReader {
       // DISTINCT ON: an item held by two of the requester's recipients (the department and the
       // practitioner) is shown once.
       text: `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
-              NULL::text AS content, p.access
+              NULL::bytea AS content, p.access
          FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
         WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
         ORDER BY p.item_key, r.seq DESC`,
@@ -77,16 +80,21 @@ export class RecipientModelReader {
     // The events are read only for what was permitted: reading them for every candidate would make
     // a denied patient with large items answer measurably slower than an unknown one.
     if ((options.withContent ?? true) && decided.items.length > 0) await this.attachContent(t.patientItem, patientKey, decided.items);
-    return decided;
+    return { items: decided.items, denied: decided.denied };
   }
 
   private async attachContent(patientItem: string, patientKey: string, items: VisibleItem[]): Promise<void> {
-    const { rows } = await this.pool.query<{ item_key: string; content: string }>(
-      `SELECT item_key, content::text AS content FROM ${patientItem} WHERE patient_key = $1 AND item_key = ANY($2::text[])`,
+    const { rows } = await this.pool.query<{ item_key: string; content: Buffer }>(
+      `SELECT item_key, content FROM ${patientItem} WHERE patient_key = $1 AND item_key = ANY($2::text[])`,
       [patientKey, items.map((i) => i.itemKey)],
     );
     const contentOf = new Map(rows.map((r) => [r.item_key, r.content]));
-    for (const item of items) item.content = contentOf.get(item.itemKey) ?? null;
+    await Promise.all(
+      items.map(async (item) => {
+        const stored = contentOf.get(item.itemKey);
+        item.content = stored ? await this.events.json(stored) : null;
+      }),
+    );
   }
 
   /**
@@ -102,7 +110,7 @@ export class RecipientModelReader {
       // listed once, at its latest change; the newest first.
       `SELECT * FROM (
          SELECT DISTINCT ON (p.patient_key, p.item_key) p.patient_key, p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id,
-                r.seq, r.recipient_key, r.updated_at, p.content::text AS content, p.access
+                r.seq, r.recipient_key, r.updated_at, p.content, p.access
            FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
           WHERE r.recipient_key = ANY($1::text[]) AND r.removed_at IS NULL AND r.updated_at >= $2
           ORDER BY p.patient_key, p.item_key, r.updated_at DESC) latest
@@ -110,7 +118,7 @@ export class RecipientModelReader {
         LIMIT $3`,
       [recipientKeysOf(requester), options.since, options.limit],
     );
-    return this.decideEach(rows, requester, options.at ?? new Date(), (r) => r.patient_key).items;
+    return (await this.rendered(this.decideEach(rows, requester, options.at ?? new Date(), (r) => r.patient_key))).items;
   }
 
   /**
@@ -123,14 +131,14 @@ export class RecipientModelReader {
     if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
     const { rows } = await this.pool.query<PatientItemRow>(
-      `SELECT item_key, event_type, status, category, data_ref, event_id, content::text AS content, access
+      `SELECT item_key, event_type, status, category, data_ref, event_id, content, access
          FROM ${t.patientItem}
         WHERE patient_key = $1 AND ($2::text[] IS NULL OR category = ANY($2::text[]))
         ORDER BY item_key`,
       [patientKey, options.categories ?? null],
     );
     // The citizen's decision needs no access facts (blocks bind health personnel, not the patient).
-    return this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
+    return this.rendered(this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey));
   }
 
   /** Decides every row for the requester now: the permitted ones as items, the denials for the audit record. */
@@ -139,16 +147,30 @@ export class RecipientModelReader {
     requester: HealthWorkerRequester | CitizenRequester,
     at: Date,
     patientKeyOf: (row: R) => string,
-  ): { items: Array<VisibleItem & { patientKey: string }>; denied: Decision[] } {
+  ): Decided {
     const items: Array<VisibleItem & { patientKey: string }> = [];
     const denied: Decision[] = [];
+    const stored: Array<Buffer | null> = [];
     for (const r of rows) {
       const access = dataItemFromJson(r.access);
       const patientKey = patientKeyOf(r);
       const decision = this.access.decide(patientKey, requester, access, at);
-      if (decision.effect === 'PERMIT') items.push(visibleItem(r, access, decision, r.seq ?? null, r.recipient_key ?? '', patientKey));
-      else denied.push(decision);
+      if (decision.effect === 'PERMIT') {
+        items.push(visibleItem(r, access, decision, r.seq ?? null, r.recipient_key ?? '', patientKey));
+        stored.push(r.content);
+      } else denied.push(decision);
     }
+    return { items, denied, stored };
+  }
+
+  /** The decided items with their events rendered (only what is shown is ever rendered). */
+  private async rendered({ items, denied, stored }: Decided): Promise<{ items: Array<VisibleItem & { patientKey: string }>; denied: Decision[] }> {
+    await Promise.all(
+      items.map(async (item, i) => {
+        const content = stored[i];
+        item.content = content ? await this.events.json(content) : null;
+      }),
+    );
     return { items, denied };
   }
 }
@@ -160,8 +182,16 @@ interface PatientItemRow {
   category: DataCategory;
   data_ref: string | null;
   event_id: string;
-  content: string | null;
+  /** The event as the patient store keeps it (see StoredEvents); null where the query did not read it. */
+  content: Buffer | null;
   access: Record<string, unknown>;
+}
+
+/** Decided rows: the permitted items (content not yet rendered) with their stored events, and the denials. */
+interface Decided {
+  items: Array<VisibleItem & { patientKey: string }>;
+  denied: Decision[];
+  stored: Array<Buffer | null>;
 }
 
 function visibleItem(r: PatientItemRow, access: DataItem, decision: Decision, seq: string | null, recipientKey: string, patientKey: string): VisibleItem & { patientKey: string } {
@@ -175,7 +205,7 @@ function visibleItem(r: PatientItemRow, access: DataItem, decision: Decision, se
     eventId: r.event_id,
     seq,
     recipientKey,
-    content: r.content,
+    content: null,
     access,
     decision,
   };

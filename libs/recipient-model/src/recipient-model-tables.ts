@@ -34,7 +34,7 @@ export function recipientModelTables(version: number): RecipientModelTables {
 /**
  * Creates a version's tables if they are not there: the shape version 1 reached through its
  * migrations (recipient-model-v1, recipient-model-v1-lookups, recipient-item-tombstones,
- * patient-store-lz4), so a rebuild's tables are the same.
+ * patient-store-lz4, patient-store-avro), so a rebuild's tables are the same.
  * Under a transaction-level advisory lock: two instances starting together do not race.
  */
 export async function createRecipientModelTables(pool: Pool, version: number): Promise<RecipientModelTables> {
@@ -54,7 +54,7 @@ export async function createRecipientModelTables(pool: Pool, version: number): P
         source_topic     text        NOT NULL,
         source_partition int         NOT NULL,
         source_offset    bigint      NOT NULL,
-        content          json        NOT NULL,
+        content          bytea       NOT NULL,
         updated_at       timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (patient_key, item_key)
       )`);

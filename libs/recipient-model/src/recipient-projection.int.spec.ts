@@ -10,6 +10,7 @@ import { startInProcessPipeline, type InProcessPipeline } from '../../../test/su
 import { eventually, startGroupAtEnds, topicEnd, unseenPatient, type PartitionOffsets } from '../../../test/support/stack-clients';
 import { homeNurse } from '../../../test/support/test-requesters';
 import { RecipientModelReader } from './recipient-model-reader';
+import { StoredEvents } from './stored-event';
 import { createRecipientModelTables, dropRecipientModelTables, recipientModelTables } from './recipient-model-tables';
 import { RECIPIENT_TOPICS, RecipientProjection } from './recipient-projection';
 
@@ -105,10 +106,14 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       })),
     );
     const stored = await eventually(async () => {
-      const { rows } = await pool.query<{ content: { document: { title: string } }; updated_at: Date }>('SELECT content, updated_at FROM patient_item_v1 WHERE patient_key = $1', [key]);
+      const { rows } = await pool.query<{ content: Buffer; updated_at: Date }>('SELECT content, updated_at FROM patient_item_v1 WHERE patient_key = $1', [key]);
       return rows.length === count ? rows : undefined;
     }, 'the documents');
-    expect(stored.map((r) => r.content.document.title)).toContain(title);
+    // Each event is kept as published (Confluent-framed Avro) and reads back as it was sent.
+    expect(stored.every((r) => r.content[0] === 0)).toBe(true);
+    const events = new StoredEvents(codec);
+    const titles = await Promise.all(stored.map(async (r) => ((await events.value(r.content)) as { document: { title: string } }).document.title));
+    expect(titles).toContain(title);
     // In one transaction (one now()): not split into single events after a failing chunk, which
     // would store them through the other path and hide a fault in this one.
     expect(new Set(stored.map((r) => r.updated_at.getTime())).size).toBe(1);
@@ -157,7 +162,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
   it('re-checks at query time: a relationship that ended hides the items at once, before the projector removes them', async () => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
-    const reader = new RecipientModelReader(pool, access);
+    const reader = new RecipientModelReader(pool, access, new StoredEvents(codec));
     const relationshipId = randomUUID();
     const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
     await publish(event('CareRelationshipStarted', { relationshipId }), measurement);
@@ -188,7 +193,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
     const measurement = event('DhoMeasurementRecorded', { observationId: randomUUID() });
     await publish(event('CareRelationshipStarted', { relationshipId: randomUUID() }), measurement, event('MedicationListUpdated'));
-    const reader = (name: string) => new RecipientModelReader(pool, access, name);
+    const reader = (name: string) => new RecipientModelReader(pool, access, new StoredEvents(codec), name);
     // A read model name of this run's own, whose version 1 is the tables the running projector fills.
     const name = `recipient-model-test-${run}`;
     const version = 1_000 + Math.floor(Math.random() * 1_000_000);

@@ -17,8 +17,8 @@ interface ItemRow {
   item: ClinicalItem;
   eventId: string;
   message: IncomingMessage;
-  /** The event as JSON (one text for all the items of an event, made only for the items stored). */
-  content: () => string;
+  /** The event as published (the record's Confluent-framed Avro value), stored as it came: see stored-event.ts. */
+  content: Buffer;
 }
 
 interface StoredItem {
@@ -88,7 +88,7 @@ export class RecipientProjection implements ProjectionHandler {
     if (stagingCreated.has(connection)) return;
     await connection.query(`CREATE TEMP TABLE IF NOT EXISTS patient_item_stage (
       patient_key text, item_key text, event_type text, status text, category text, access jsonb, data_ref text,
-      event_id uuid, source_topic text, source_partition int, source_offset bigint, content json) ON COMMIT DELETE ROWS`);
+      event_id uuid, source_topic text, source_partition int, source_offset bigint, content bytea) ON COMMIT DELETE ROWS`);
     // A value is compressed where it is first stored and copied on as it is: staged with the
     // default (pglz), it would reach the patient store as pglz whatever that table says.
     await connection.query(patientStoreCompression('patient_item_stage', 'lz4'));
@@ -120,8 +120,7 @@ export class RecipientProjection implements ProjectionHandler {
       const event = decoded.value as EventsByName[ClinicalEventType];
       const patientKey = event.envelope.patientKey;
       // Within a chunk (one partition, offset order) the last version of an item wins.
-      let json: string | undefined;
-      const content = () => (json ??= JSON.stringify(event));
+      const content = message.value as Buffer;
       for (const item of clinicalItemsOf(type, event as never)) {
         items.set(itemKeyOf(patientKey, item.itemKey), { patientKey, item, eventId: event.envelope.eventId, message, content });
       }
@@ -181,7 +180,7 @@ export class RecipientProjection implements ProjectionHandler {
     });
   }
 
-  /** A large chunk: COPY into the session's staging table (see prepare), then one upsert from it; the content is parsed once. */
+  /** A large chunk: COPY into the session's staging table (see prepare), then one upsert from it. */
   private async upsertThroughStaging(tx: PoolClient, rows: ItemRow[]): Promise<WrittenItem[]> {
     const lines = rows.map((r) =>
       [
@@ -196,7 +195,8 @@ export class RecipientProjection implements ProjectionHandler {
         r.message.topic,
         r.message.partition,
         r.message.offset,
-        copyText(r.content()),
+        // bytea in hex; the backslash doubled, since COPY's text format reads \x as an escape of its own.
+        `\\\\x${r.content.toString('hex')}`,
       ].join('\t'),
     );
     await new Promise<void>((resolve, reject) => {
@@ -216,7 +216,7 @@ export class RecipientProjection implements ProjectionHandler {
     const { rows: written } = await tx.query<WrittenItem>({
       name: `${this.tables.patientItem}:upsert-parameters`,
       text: this.upsertFrom(`SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[],
-                                           $9::text[], $10::int[], $11::bigint[], $12::json[])`),
+                                           $9::text[], $10::int[], $11::bigint[], $12::bytea[])`),
       values: [
         rows.map((r) => r.patientKey),
         rows.map((r) => r.item.itemKey),
@@ -229,7 +229,7 @@ export class RecipientProjection implements ProjectionHandler {
         rows.map((r) => r.message.topic),
         rows.map((r) => r.message.partition),
         rows.map((r) => r.message.offset),
-        rows.map((r) => r.content()),
+        rows.map((r) => r.content),
       ],
     });
     return written;
