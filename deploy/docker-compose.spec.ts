@@ -25,6 +25,14 @@ describe('deploy/docker-compose.yml', () => {
     }
   });
 
+  it('runs PostgreSQL with the settings the native stack applies (deploy/postgres-tuning.conf)', () => {
+    const tuning = readFileSync(join(__dirname, 'postgres-tuning.conf'), 'utf8');
+    const settings = [...tuning.matchAll(/^\s*([a-z_]+)\s*=\s*(\S+)\s*$/gm)].map((m) => `${m[1]}=${m[2]}`);
+    expect(settings.length).toBeGreaterThan(0);
+    const args: string[] = compose.services.postgres.command;
+    expect(args.filter((_, i) => args[i - 1] === '-c').sort()).toEqual(settings.sort());
+  });
+
   it('runs the same Kafka version as the native stack', () => {
     const pom = readFileSync(join(__dirname, '..', 'scripts', 'stack', 'kafka-pom.xml'), 'utf8');
     const nativeVersion = /<kafka.version>(.+)<\/kafka.version>/.exec(pom)?.[1];

@@ -141,7 +141,29 @@ ensure_postgres() {
       say "postgres: created database $db"
     fi
   done
+  tune_postgres
   say "postgres: ready on $PGHOST:$PGPORT (databases $DATABASE_NAME, $TEST_DATABASE_NAME, $SCHEMA_REGISTRY_DATABASE)"
+}
+
+# deploy/postgres-tuning.conf on the machine's own cluster (not on a server PGHOST points elsewhere,
+# nor with STACK_TUNE_POSTGRES=0): each setting that differs is set with ALTER SYSTEM, then one reload.
+tune_postgres() {
+  [ "$PGHOST" = 127.0.0.1 ] && [ "${STACK_TUNE_POSTGRES:-1}" != 0 ] || return 0
+  local line name value current changed=()
+  while IFS= read -r line; do
+    [[ "$line" =~ ^[[:space:]]*([a-z_]+)[[:space:]]*=[[:space:]]*([^[:space:]]+)[[:space:]]*$ ]] || continue
+    name="${BASH_REMATCH[1]}"; value="${BASH_REMATCH[2]}"
+    current="$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -tAc "select current_setting('$name')")" || die "PostgreSQL has no setting $name"
+    if [ "$current" != "$value" ]; then
+      # A server without lz4, say, keeps its setting: slower catch-ups, nothing wrong.
+      if psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "alter system set $name = '$value'" >/dev/null; then changed+=("$name=$value")
+      else say "postgres: could not set $name = $value (left as $current)"; fi
+    fi
+  done < "$ROOT/deploy/postgres-tuning.conf"
+  if [ "${#changed[@]}" -gt 0 ]; then
+    psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qtAc "select pg_reload_conf()" >/dev/null
+    say "postgres: tuned for the backbone (deploy/postgres-tuning.conf): ${changed[*]}"
+  fi
 }
 
 # The backbone's databases hold what was projected from one Kafka cluster's topics (consumer
