@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { EVENT_TOPICS, type DataAccessed, type EventCodec } from '@backbone/contracts';
+import { RoundTripBatcher } from '@backbone/persistence';
 import { outboxInsert, type OutboxMessage } from '@backbone/publisher';
 import { dataAccessedEvent, type AccessRecordInput, type AuditOperator } from './access-record';
-import { GroupCommit } from './group-commit';
 
 export const AUDIT_TOPIC = EVENT_TOPICS.DataAccessed;
 
@@ -54,7 +54,7 @@ function accessCounter(registry: Registry): Counter<AccessLabel> {
 }
 
 export class AuditTrail {
-  private readonly writer: GroupCommit<PreparedRecord>;
+  private readonly writer: RoundTripBatcher<PreparedRecord>;
   private readonly accesses?: Counter<AccessLabel>;
 
   constructor(
@@ -63,7 +63,7 @@ export class AuditTrail {
     private readonly operator: AuditOperator,
     options: { maxBatch?: number; metrics?: Registry } = {},
   ) {
-    this.writer = new GroupCommit((records) => this.write(records), options.maxBatch ?? 500);
+    this.writer = new RoundTripBatcher((records) => this.write(records), options.maxBatch ?? 500);
     if (options.metrics) this.accesses = accessCounter(options.metrics);
   }
 

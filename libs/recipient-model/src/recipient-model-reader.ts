@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { dataItemFromJson, recipientKeyOf, type CitizenRequester, type DataCategory, type DataItem, type Decision, type HealthWorkerRequester } from '@backbone/access-control';
 import type { AccessModelReader } from '@backbone/access-model';
+import { RoundTripBatcher } from '@backbone/persistence';
 import { liveProjectionVersion } from '@backbone/projection';
 import { RECIPIENT_MODEL, recipientModelTables } from './recipient-model-tables';
 import type { StoredEvents } from './stored-event';
@@ -30,6 +31,7 @@ export interface VisibleItem {
  */
 export class RecipientModelReader {
   private live?: { version: number | undefined; readAt: number };
+  private readonly candidates = new Map<number, RoundTripBatcher<CandidateQuery, CandidateRow[]>>();
 
   constructor(
     private readonly pool: Pool,
@@ -63,19 +65,7 @@ export class RecipientModelReader {
     const [version] = await Promise.all([this.liveVersion(), this.access.refresh()]);
     if (version === undefined) return { items: [], denied: [] };
     const t = recipientModelTables(version);
-    const { rows } = await this.pool.query<PatientItemRow & { seq: string; recipient_key: string }>({
-      // Named: PostgreSQL plans it once per connection. Planning took longer than running it
-      // (0.6 ms against 0.4 ms for a 50-item patient), on the path every query takes.
-      name: `recipient-items-v${version}`,
-      // DISTINCT ON: an item held by two of the requester's recipients (the department and the
-      // practitioner) is shown once.
-      text: `SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
-              NULL::bytea AS content, p.access
-         FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
-        WHERE r.recipient_key = ANY($1::text[]) AND r.patient_key = $2 AND r.removed_at IS NULL AND ($3::text[] IS NULL OR p.category = ANY($3::text[]))
-        ORDER BY p.item_key, r.seq DESC`,
-      values: [recipientKeysOf(requester), patientKey, options.categories ?? null],
-    });
+    const [rows] = await this.candidateReads(version).submit([{ recipientKeys: recipientKeysOf(requester), patientKey, categories: options.categories ?? null }]);
     const decided = this.decideEach(rows, requester, options.at ?? new Date(), () => patientKey);
     // The events are read only for what was permitted: reading them for every candidate would make
     // a denied patient with large items answer measurably slower than an unknown one.
@@ -95,6 +85,42 @@ export class RecipientModelReader {
         item.content = stored ? await this.events.json(stored) : null;
       }),
     );
+  }
+
+  /** The batcher of candidate reads for a version: concurrent requests share one statement. */
+  private candidateReads(version: number): RoundTripBatcher<CandidateQuery, CandidateRow[]> {
+    let reads = this.candidates.get(version);
+    if (!reads) this.candidates.set(version, (reads = new RoundTripBatcher((queries) => this.readCandidates(version, queries), CANDIDATE_BATCH)));
+    return reads;
+  }
+
+  /**
+   * The candidate items of several requests in one statement, each request's rows apart (its
+   * ordinal): each is filtered by its own recipients and patient inside the LATERAL, exactly as a
+   * statement of its own would be, so a request never sees another's rows.
+   */
+  private async readCandidates(version: number, queries: readonly CandidateQuery[]): Promise<CandidateRow[][]> {
+    const t = recipientModelTables(version);
+    const { rows } = await this.pool.query<CandidateRow & { n: number }>({
+      // Named: PostgreSQL plans it once per connection (planning cost more than running it).
+      name: `recipient-items-batch-v${version}`,
+      // DISTINCT ON: an item held by two of the requester's recipients (the department and the
+      // practitioner) is shown once. Recipient keys and category codes hold no comma.
+      text: `SELECT q.n::int AS n, x.*
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(recipient_keys, patient_key, categories, n)
+         CROSS JOIN LATERAL (
+           SELECT DISTINCT ON (p.item_key) p.item_key, p.event_type, p.status, p.category, p.data_ref, p.event_id, r.seq, r.recipient_key,
+                  NULL::bytea AS content, p.access
+             FROM ${t.recipientItem} r JOIN ${t.patientItem} p ON p.patient_key = r.patient_key AND p.item_key = r.item_key
+            WHERE r.recipient_key = ANY(string_to_array(q.recipient_keys, ',')) AND r.patient_key = q.patient_key AND r.removed_at IS NULL
+              AND (q.categories IS NULL OR p.category = ANY(string_to_array(q.categories, ',')))
+            ORDER BY p.item_key, r.seq DESC) x
+        ORDER BY q.n, x.item_key`,
+      values: [queries.map((q) => q.recipientKeys.join(',')), queries.map((q) => q.patientKey), queries.map((q) => q.categories?.join(',') ?? null)],
+    });
+    const byQuery: CandidateRow[][] = queries.map(() => []);
+    for (const { n, ...row } of rows) byQuery[n - 1].push(row);
+    return byQuery;
   }
 
   /**
@@ -186,6 +212,18 @@ interface PatientItemRow {
   content: Buffer | null;
   access: Record<string, unknown>;
 }
+
+/** One request's candidate read: the requester's recipients, the patient, the categories asked for (null: all). */
+interface CandidateQuery {
+  recipientKeys: string[];
+  patientKey: string;
+  categories: readonly DataCategory[] | null;
+}
+
+type CandidateRow = PatientItemRow & { seq: string; recipient_key: string };
+
+/** Requests whose candidates are read in one statement at most. */
+const CANDIDATE_BATCH = 32;
 
 /** Decided rows: the permitted items (content not yet rendered) with their stored events, and the denials. */
 interface Decided {

@@ -159,6 +159,46 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       { originalTopic: topic, originalPartition: sent[0].partition, originalOffset: Number(sent[0].baseOffset) + 1, originalKey: Buffer.from('garbage'), originalValue: null, reason: 'EMPTY_VALUE', attempts: 1 },
     ]);
   }, 60_000);
+  it('reads concurrent requests in one statement and gives each exactly what a read of its own gives', async () => {
+    const patients = await Promise.all([0, 1].map(() => unseenPatient(pool, secret, ['patient_item_v1', 'access_patient'])));
+    const measurements: string[] = [];
+    for (const { fnr } of patients) {
+      const observationId = randomUUID();
+      measurements.push(observationId);
+      await publish({ ...exampleEvent(schemas, 'CareRelationshipStarted', { patientFnr: fnr }), relationshipId: randomUUID() }, { ...exampleEvent(schemas, 'DhoMeasurementRecorded', { patientFnr: fnr }), observationId });
+    }
+    const counting = new RecipientModelReader(pool, access, new StoredEvents(codec));
+    for (const { key } of patients) await eventually(async () => ((await counting.itemsFor(homeNurse(new Date()), key)).items.length > 0 ? true : undefined), 'the measurements');
+    // Every request shape at once: two patients, a category the items are not in, a stranger to both.
+    const stranger = { ...homeNurse(new Date()), legalEntity: '974589095', pointOfCare: undefined, hprNumber: '9999999' };
+    const asks = [
+      () => counting.itemsFor(homeNurse(new Date()), patients[0].key),
+      () => counting.itemsFor(homeNurse(new Date()), patients[1].key),
+      () => counting.itemsFor(homeNurse(new Date()), patients[0].key, { categories: ['LAB'] }),
+      () => counting.itemsFor(stranger, patients[1].key),
+      () => counting.itemsFor(homeNurse(new Date()), patients[1].key, { categories: ['DHO'], withContent: false }),
+    ];
+    const shape = ({ items }: { items: Array<{ itemKey: string; content: string | null }> }) => items.map((i) => [i.itemKey, i.content && JSON.parse(i.content).observationId]);
+    const alone = [];
+    for (const ask of asks) alone.push(shape(await ask()));
+    const statements: string[] = [];
+    const query = pool.query.bind(pool);
+    pool.query = ((config: { name?: string }, ...rest: unknown[]) => {
+      if (typeof config === 'object' && config.name) statements.push(config.name);
+      return (query as (...args: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    try {
+      const together = (await Promise.all(asks.map((ask) => ask()))).map(shape);
+      expect(together).toEqual(alone);
+    } finally {
+      pool.query = query;
+    }
+    expect(alone).toEqual([[[`dho:${measurements[0]}`, measurements[0]]], [[`dho:${measurements[1]}`, measurements[1]]], [], [], [[`dho:${measurements[1]}`, null]]]);
+    // Requests that arrive while a statement is in flight share the next one (how many share
+    // depends on when each finished its access-model refresh; never one statement each).
+    expect(statements.filter((name) => name.startsWith('recipient-items-batch')).length).toBeLessThan(asks.length);
+  }, 60_000);
+
   it('re-checks at query time: a relationship that ended hides the items at once, before the projector removes them', async () => {
     const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });

@@ -1,14 +1,14 @@
-import { GroupCommit } from './group-commit';
+import { RoundTripBatcher } from './round-trip-batcher';
 
 /**
- * A GroupCommit whose first write waits until `release()`, so later callers queue behind it; every
+ * A RoundTripBatcher whose first write waits until `release()`, so later callers queue behind it; every
  * write is recorded, and `fails` says which batches the writer refuses.
  */
 function heldCommit<T>(maxBatch: number, fails: (items: readonly T[]) => boolean = () => false) {
   const writes: T[][] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const commit = new GroupCommit<T>(async (items) => {
+  const commit = new RoundTripBatcher<T>(async (items) => {
     writes.push([...items]);
     if (writes.length === 1) await gate;
     if (fails(items)) throw new Error(`cannot store ${items.join(', ')}`);
@@ -16,7 +16,7 @@ function heldCommit<T>(maxBatch: number, fails: (items: readonly T[]) => boolean
   return { commit, writes, release };
 }
 
-describe('GroupCommit', () => {
+describe('RoundTripBatcher', () => {
   it('writes the first caller at once and everyone who arrived meanwhile together in the next write', async () => {
     const { commit, writes, release } = heldCommit<number>(100);
     const first = commit.submit([1]);
@@ -41,18 +41,37 @@ describe('GroupCommit', () => {
     const bad = commit.submit(['bad']);
     release();
     await first;
-    await expect(good).resolves.toBeUndefined();
+    await expect(good).resolves.toEqual([]);
     await expect(bad).rejects.toThrow('cannot store bad');
     expect(writes).toEqual([['first'], ['good', 'bad'], ['good'], ['bad']]);
   });
 
   it('rejects exactly the callers of a failed write and keeps going', async () => {
     let calls = 0;
-    const commit = new GroupCommit<string>(async () => {
+    const commit = new RoundTripBatcher<string>(async () => {
       calls += 1;
       if (calls === 1) throw new Error('database down');
     }, 10);
     await expect(commit.submit(['a'])).rejects.toThrow('database down');
-    await expect(commit.submit(['b'])).resolves.toBeUndefined();
+    await expect(commit.submit(['b'])).resolves.toEqual([]);
+  });
+
+  it("gives each caller its own items' results, also when a failed batch is run caller by caller", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const reads = new RoundTripBatcher<string, string>(async (keys) => {
+      runs += 1;
+      if (runs === 1) await gate;
+      if (runs === 2) throw new Error('one bad batch');
+      return keys.map((k) => `row of ${k}`);
+    }, 10);
+    const first = reads.submit(['a']);
+    const second = reads.submit(['b', 'c']);
+    const third = reads.submit(['d']);
+    release();
+    expect(await first).toEqual(['row of a']);
+    expect(await second).toEqual(['row of b', 'row of c']);
+    expect(await third).toEqual(['row of d']);
   });
 });
