@@ -36,25 +36,18 @@ interface OutboxRow {
   createdMs: number;
 }
 
-// Rows in id order until the round holds `limit` events; the first row always, so a request
-// larger than the limit still goes. The window stops the scan at the LIMIT. Read by binary COPY:
-// through the driver's text protocol the values came as hex and were decoded as UTF-8 before
-// anything else, the relay's largest cost per event. The arrays come as comma-separated text
-// (none of their values holds a comma: uuids, type and topic names, base64url keys, numbers).
+// The round (see the outbox-round-function migration), read by binary COPY: through the driver's
+// text protocol the values came as hex and were decoded as UTF-8 before anything else, the relay's
+// largest cost per event.
 function readRoundQuery(limit: number): string {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`relay batch size must be a positive integer, got ${limit}`);
-  return `
-  SELECT id, array_to_string(event_ids, ','), array_to_string(event_types, ','), array_to_string(topics, ','),
-         array_to_string(message_keys, ','), message_values, array_to_string(value_lengths, ','), event_count,
-         (extract(epoch FROM created_at) * 1000)::float8
-    FROM (SELECT o.*, sum(o.event_count) OVER (ORDER BY o.id) AS running FROM outbox o ORDER BY o.id LIMIT ${limit}) AS r
-   WHERE r.running - r.event_count < ${limit}
-   ORDER BY id`;
+  return `SELECT * FROM outbox_round(${limit})`;
 }
 
 /** A row of the round from its binary COPY fields (int8, text x4, bytea, text, int4, float8). */
 function outboxRowOf(fields: Array<Buffer | null>): OutboxRow {
-  // The lists are ASCII by construction (see above): latin1 decodes them without UTF-8's checks.
+  // The lists are ASCII by construction (uuids, type and topic names, base64url keys, numbers):
+  // latin1 decodes them without UTF-8's checks.
   const list = (field: Buffer | null) => (field as Buffer).toString('latin1').split(',');
   const [id, eventIds, eventTypes, topics, keys, values, lengths, count, created] = fields as Buffer[];
   return {
