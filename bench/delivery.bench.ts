@@ -16,8 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { DevIssuer } from '@backbone/auth';
-import { patientKey, syntheticFnr } from '@backbone/contracts';
+import { loadConfig, stackEnv } from '@backbone/config';
+import { EventCodec, patientKey, SchemaSet, syntheticFnr } from '@backbone/contracts';
 import { createDataSource, migrate } from '@backbone/persistence';
+import { AvroSerde } from '@backbone/serde';
 import { homeCareRecipient, homeCareRelationship, writeAccessFacts, writeFeedItems, type TestItem } from '../libs/delivery/src/delivery-test-support';
 import { cpuAccount, pidsOf } from './support/cpu';
 import { freshDatabase } from './support/projector-process';
@@ -33,7 +35,7 @@ const DATABASE = 'backbone_bench_delivery';
 const CLIENT = 'bench-vendor';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function seed(pool: Pool, recipientKey: string, recipient: ReturnType<typeof homeCareRecipient>): Promise<number> {
+async function seed(pool: Pool, codec: EventCodec, recipientKey: string, recipient: ReturnType<typeof homeCareRecipient>): Promise<number> {
   const secret = readFileSync(join(ROOT, '.stack', 'secrets', 'patient-key-secret'), 'utf8');
   const items: TestItem[] = [];
   for (let from = 0; from < PATIENTS; from += 500) {
@@ -52,7 +54,7 @@ async function seed(pool: Pool, recipientKey: string, recipient: ReturnType<type
     const j = Math.floor(Math.random() * (i + 1));
     [items[i], items[j]] = [items[j], items[i]];
   }
-  for (let from = 0; from < items.length; from += 2_500) await writeFeedItems(pool, recipientKey, items.slice(from, from + 2_500));
+  for (let from = 0; from < items.length; from += 2_500) await writeFeedItems(pool, codec, recipientKey, items.slice(from, from + 2_500));
   return items.length;
 }
 
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
 
   const recipient = homeCareRecipient('4001099');
   const recipientKey = recipient.recipientKey;
-  const entries = await seed(pool, recipientKey, recipient);
+  // The patient store's events as the projector stores them (Avro, as published): the delivery app decodes each.
+  const codec = new EventCodec(SchemaSet.load(), new AvroSerde(loadConfig(stackEnv).SCHEMA_REGISTRY_URL));
+  const entries = await seed(pool, codec, recipientKey, recipient);
   const visible = PATIENTS * SEEN_PER_PATIENT;
   console.log(`seeded ${entries} feed rows (${visible} visible) for ${PATIENTS} patients`);
 

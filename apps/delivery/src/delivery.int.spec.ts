@@ -9,6 +9,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DevIssuer } from '@backbone/auth';
 import { loadConfig } from '@backbone/config';
+import { EventCodec } from '@backbone/contracts';
 import { encodeCursor } from '@backbone/delivery';
 import { pgPoolOf } from '@backbone/persistence';
 import { createHttpApp } from '@backbone/platform';
@@ -28,6 +29,7 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
   const foreignRecipient = homeCareRecipient();
   let app: INestApplication;
   let pool: Pool;
+  let codec: EventCodec;
   let issuer: DevIssuer;
   let baseUrl: string;
   let version: number;
@@ -66,10 +68,11 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
     await app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     pool = pgPoolOf(app.get(DataSource));
+    codec = app.get(EventCodec);
     version = (await liveProjectionVersion(pool, 'recipient-model'))!;
     patient = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     await writeAccessFacts(pool, new Map([[patient.key, { relationships: [homeCareRelationship(recipient)], consents: [], blocks: [], emergencyAccesses: [] }]]));
-    seqs = await writeFeedItems(pool, recipient.recipientKey, Array.from({ length: 5 }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
+    seqs = await writeFeedItems(pool, codec, recipient.recipientKey, Array.from({ length: 5 }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
   }, 60_000);
 
   afterAll(async () => {
@@ -173,7 +176,7 @@ describe('delivery app (real PostgreSQL, registry and tokens from the dev issuer
       let late: Promise<string[]> | undefined;
       // Written only once the stream is open (its headers have arrived).
       const live = await stream({ 'Last-Event-ID': last }, (text) => events(text).length >= 1, 5_000, () => {
-        late = writeFeedItems(pool, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr }]);
+        late = writeFeedItems(pool, codec, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr }]);
       });
       const [seq] = await late!;
       expect(events(live.text).map((e) => e.entry.seq)).toEqual([seq]);

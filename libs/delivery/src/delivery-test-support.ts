@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { factsToJson, type CareRelationship, type DataCategory, type PatientAccessFacts } from '@backbone/access-control';
 import { ACCESS_MODEL_WRITE_LOCK } from '@backbone/access-model';
+import { exampleEvent, SchemaSet, type EventCodec, type EventTypeName } from '@backbone/contracts';
 import { withTransaction } from '@backbone/persistence';
 import { recipientModelTables } from '@backbone/recipient-model';
 
@@ -46,6 +47,9 @@ export async function writeAccessFacts(pool: Pool, facts: ReadonlyMap<string, Pa
   });
 }
 
+let schemaSet: SchemaSet | undefined;
+const schemas = () => (schemaSet ??= SchemaSet.load());
+
 export interface TestItem {
   patientKey: string;
   /** The patient's identifier as the event carries it (synthetic). */
@@ -61,7 +65,7 @@ export interface TestItem {
  * Puts items into the patient store and a recipient's read model, each with the recipient's next
  * feed number (taken from its sequence row, as the projector takes them). Returns the rows' seqs.
  */
-export async function writeFeedItems(pool: Pool, recipientKey: string, items: readonly TestItem[], version = 1): Promise<string[]> {
+export async function writeFeedItems(pool: Pool, codec: EventCodec, recipientKey: string, items: readonly TestItem[], version = 1): Promise<string[]> {
   const t = recipientModelTables(version);
   const seqs: string[] = [];
   await withTransaction(pool, async (tx) => {
@@ -81,9 +85,10 @@ export async function writeFeedItems(pool: Pool, recipientKey: string, items: re
       const eventId = randomUUID();
       const occurredAt = '2026-11-20T09:00:00.000Z';
       const access = { itemId: itemKey, category, custodian: '958935420', confidentiality: 'N', occurredAt };
-      // Stored as JSON text, the form rows written before the patient-store-avro migration keep (the readers take both).
-      const content = { envelope: { eventId, eventType, occurredAt, patient: { system: 'FNR', value: item.patientFnr }, patientKey: item.patientKey, dataRef: item.dataRef ?? null }, itemKey };
-      for (const [i, v] of [item.patientKey, itemKey, eventType, category, JSON.stringify(access), item.dataRef ?? null, eventId, Buffer.from(JSON.stringify(content)), 'current'].entries()) patient[i].push(v);
+      // The event as the projector stores it: as published, Confluent-framed Avro.
+      const example = exampleEvent(schemas(), eventType as EventTypeName, { patientFnr: item.patientFnr }) as { envelope: Record<string, unknown> };
+      const content = await codec.encode(eventType as EventTypeName, { ...example, envelope: { ...example.envelope, eventId, occurredAt: new Date(occurredAt), patientKey: item.patientKey } } as never);
+      for (const [i, v] of [item.patientKey, itemKey, eventType, category, JSON.stringify(access), item.dataRef ?? null, eventId, content, 'current'].entries()) patient[i].push(v);
       for (const [i, v] of [recipientKey, item.patientKey, itemKey, seq.toString(), eventId, category, 'current', item.removed ? new Date().toISOString() : null].entries()) recipient[i].push(v);
       seqs.push(seq.toString());
     }

@@ -23,12 +23,13 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
   let pool: Pool;
   let feed: FeedDelivery;
   let events: StoredEvents;
+  let codec: EventCodec;
   let version: number;
 
   beforeAll(async () => {
     const stack = await connectTestStack(createLogger('feed-int', 'warn'));
     ({ dataSource, pool } = stack);
-    const codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
+    codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     events = new StoredEvents(codec);
     const audit = new AuditTrail(pool, codec, {
       organisation: { orgNumber: '958935420', reshId: null, herId: null, name: 'Oslo kommune' },
@@ -48,7 +49,7 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
     const patient = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     const care = homeCareRelationship(recipient, relationship);
     await writeAccessFacts(pool, new Map([[patient.key, { relationships: [care], ...NO_OTHER_FACTS }]]));
-    const seqs = await writeFeedItems(pool, recipient.recipientKey, Array.from({ length: n }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
+    const seqs = await writeFeedItems(pool, codec, recipient.recipientKey, Array.from({ length: n }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
     return { recipient, patient, care, seqs };
   };
   const request = (recipientKey: string, after: FeedCursor, fields: Partial<FeedRequest> = {}): FeedRequest => ({ principal, recipientKey, after, limit: 100, content: 'id-only', api: 'GET /feed', ...fields });
@@ -68,7 +69,7 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
 
     const empty = await feed.deliver(request(recipient.recipientKey, third.next));
     expect(empty).toEqual({ entries: [], next: third.next, hasMore: false });
-    const [later] = await writeFeedItems(pool, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr }]);
+    const [later] = await writeFeedItems(pool, codec, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr }]);
     expect((await feed.deliver(request(recipient.recipientKey, third.next))).entries.map((e) => [e.seq, e.previousSeq])).toEqual([[later, seqs[4]]]);
   });
 
@@ -112,7 +113,7 @@ describe('feed delivery (real PostgreSQL: read model, access model, audit trail)
     const { recipient, patient, care } = await setUp(1);
     const [first] = (await feed.deliver(request(recipient.recipientKey, feedStart(version)))).entries;
     await writeAccessFacts(pool, new Map([[patient.key, { relationships: [{ ...care, endedAt: new Date(Date.now() - 1_000) }], ...NO_OTHER_FACTS }]]));
-    const [tombstoneSeq] = await writeFeedItems(pool, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr, itemKey: first.itemKey, removed: true }]);
+    const [tombstoneSeq] = await writeFeedItems(pool, codec, recipient.recipientKey, [{ patientKey: patient.key, patientFnr: patient.fnr, itemKey: first.itemKey, removed: true }]);
     const page = await feed.deliver(request(recipient.recipientKey, feedStart(version), { content: 'full' }));
     expect(page.entries).toEqual([expect.objectContaining({ seq: tombstoneSeq, previousSeq: null, itemKey: first.itemKey, removed: true, dataRef: null })]);
     expect(page.entries[0]).not.toHaveProperty('event');

@@ -68,6 +68,7 @@ describe('webhook dispatcher (real PostgreSQL and HTTP endpoints)', () => {
   let dataSource: DataSource;
   let pool: Pool;
   let feed: FeedDelivery;
+  let codec: EventCodec;
   let store: WebhookStore;
   let version: number;
   const receivers: Receiver[] = [];
@@ -100,12 +101,12 @@ describe('webhook dispatcher (real PostgreSQL and HTTP endpoints)', () => {
     recipients.push(recipient.recipientKey);
     const patient = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
     await writeAccessFacts(pool, new Map([[patient.key, { relationships: [homeCareRelationship(recipient)], consents: [], blocks: [], emergencyAccesses: [] }]]));
-    const seqs = await writeFeedItems(pool, recipient.recipientKey, Array.from({ length: n }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
+    const seqs = await writeFeedItems(pool, codec, recipient.recipientKey, Array.from({ length: n }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
     const receiver = new Receiver();
     receivers.push(receiver);
     const url = await receiver.start();
     const subscription = await store.create({ clientId: CLIENT, recipientKey: recipient.recipientKey, url, content: 'id-only', secret: newWebhookSecret(), start: { version, readSeq: 0n, deliveredSeq: null } }, now);
-    const more = async (count: number) => writeFeedItems(pool, recipient.recipientKey, Array.from({ length: count }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
+    const more = async (count: number) => writeFeedItems(pool, codec, recipient.recipientKey, Array.from({ length: count }, () => ({ patientKey: patient.key, patientFnr: patient.fnr })));
     return { recipient, patient, seqs, receiver, subscription, more };
   };
 
@@ -118,7 +119,7 @@ describe('webhook dispatcher (real PostgreSQL and HTTP endpoints)', () => {
   beforeAll(async () => {
     const stack = await connectTestStack(logger);
     ({ dataSource, pool } = stack);
-    const codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
+    codec = new EventCodec(SchemaSet.load(), new AvroSerde(stack.config.SCHEMA_REGISTRY_URL));
     const audit = new AuditTrail(pool, codec, {
       organisation: { orgNumber: '958935420', reshId: null, herId: null, name: 'Oslo kommune' },
       systemId: 'delivery-int-test',
