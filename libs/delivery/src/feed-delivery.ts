@@ -99,10 +99,11 @@ export class FeedDelivery {
     return { entries: page.entries, next: page.next, hasMore: rows.length === request.limit };
   }
 
-  /** Whose the item is, and at content level full the event as JSON text, from the patient store's event. */
+  /** Whose the item is, and at content level full the event itself, from the patient store's event (decoded once). */
   private async feedRowOf({ stored, ...row }: StoredFeedRow, full: boolean): Promise<FeedRow> {
     if (!stored) return { ...row, patient: null, content: null };
-    return { ...row, patient: await this.events.patientOf(stored), content: full ? await this.events.json(stored) : null };
+    const { patient, event } = await this.events.read(stored);
+    return { ...row, patient, content: full ? event : null };
   }
 }
 

@@ -18,7 +18,7 @@ const row = (seq: number, fields: Partial<FeedRow> = {}): FeedRow => ({
   dataRef: null,
   access: { itemId: `dho:obs-${seq}`, category: 'DHO', custodian: OSLO_KOMMUNE, confidentiality: 'N', occurredAt: '2026-11-20T09:00:00.000Z' },
   patient: PATIENT,
-  content: JSON.stringify({ envelope: { eventType: 'DhoMeasurementRecorded' }, observationId: `obs-${seq}` }),
+  content: { envelope: { eventType: 'DhoMeasurementRecorded' }, observationId: `obs-${seq}` },
   ...fields,
 });
 

@@ -19,8 +19,8 @@ export interface FeedRow {
   access: Record<string, unknown> | null;
   /** envelope.patient of the item's event: for the audit record only, never delivered. */
   patient: PatientIdentifier | null;
-  /** The event as JSON text, read only for full content. */
-  content: string | null;
+  /** The event itself (a value that renders as JSON the way the APIs return it), read only for full content. */
+  content: unknown;
 }
 
 /** One entry as a subscriber receives it. */
@@ -91,7 +91,7 @@ export function decideFeedPage(rows: readonly FeedRow[], after: FeedCursor, cont
       // Data that cannot be attributed to a patient cannot be audited, so it does not leave.
       if (!delivery) continue;
       delivery.shown.push({ itemKey: row.itemKey, category: row.category, decision });
-      full = content === 'full' && row.content !== null;
+      full = content === 'full' && row.content !== null && row.content !== undefined;
     }
     const entry: FeedEntry = {
       seq: row.seq,
@@ -105,7 +105,7 @@ export function decideFeedPage(rows: readonly FeedRow[], after: FeedCursor, cont
       dataRef: row.removed ? null : row.dataRef,
       patientKey: row.patientKey,
     };
-    if (full) entry.event = JSON.parse(row.content!);
+    if (full) entry.event = row.content;
     entries.push(entry);
     deliveredSeq = seq;
   }

@@ -25,6 +25,14 @@ describe('StoredEvents', () => {
     expect(codec.decoded).toHaveLength(3);
   });
 
+  it('gives the event and whose it is from one decoding', async () => {
+    const codec = codecOf(new Map([['doc', event]]));
+    const { patient, event: read } = await new StoredEvents(codec).read(framed('doc'));
+    expect(patient).toEqual({ system: 'FNR', value: '13116900216' });
+    expect(JSON.stringify(read)).toBe(JSON.stringify(event));
+    expect(codec.decoded).toHaveLength(1);
+  });
+
   it('reads a row stored as JSON text before the migration without the codec', async () => {
     const codec = codecOf(new Map());
     const events = new StoredEvents(codec);

@@ -30,9 +30,19 @@ export class StoredEvents {
 
   /** Whose event it is (envelope.patient): for the audit record of a delivery, never delivered itself. */
   async patientOf(stored: Buffer): Promise<StoredEventPatient> {
-    const event = (isAvro(stored) ? (await this.codec.decodeNamed(stored)).value : JSON.parse(stored.toString('utf8'))) as { envelope: { patient: StoredEventPatient } };
+    return (await this.read(stored)).patient;
+  }
+
+  /**
+   * The event and whose it is, decoded once: the event as decoded (timestamps as Date, which
+   * JSON.stringify renders as the APIs return them), for a path that serialises it with more.
+   */
+  async read(stored: Buffer): Promise<{ patient: StoredEventPatient; event: Record<string, unknown> }> {
+    const event = (isAvro(stored) ? (await this.codec.decodeNamed(stored)).value : JSON.parse(stored.toString('utf8'))) as Record<string, unknown> & {
+      envelope: { patient: StoredEventPatient };
+    };
     const { system, value } = event.envelope.patient;
-    return { system, value };
+    return { patient: { system, value }, event };
   }
 }
 
