@@ -42,7 +42,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     for (const topic of RECIPIENT_TOPICS) runStart.set(topic, await topicEnd(kafka, topic));
     recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table), runStart);
     access = new AccessModelReader(pool, table);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await pipeline?.stop();
