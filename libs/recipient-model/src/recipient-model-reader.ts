@@ -79,12 +79,7 @@ export class RecipientModelReader {
       [patientKey, items.map((i) => i.itemKey)],
     );
     const contentOf = new Map(rows.map((r) => [r.item_key, r.content]));
-    await Promise.all(
-      items.map(async (item) => {
-        const stored = contentOf.get(item.itemKey);
-        item.content = stored ? await this.events.json(stored) : null;
-      }),
-    );
+    await this.renderContent(items, items.map((item) => contentOf.get(item.itemKey) ?? null));
   }
 
   /** The batcher of candidate reads for a version: concurrent requests share one statement. */
@@ -191,14 +186,19 @@ export class RecipientModelReader {
 
   /** The decided items with their events rendered (only what is shown is ever rendered). */
   private async rendered({ items, denied, stored }: Decided): Promise<{ items: Array<VisibleItem & { patientKey: string }>; denied: Decision[] }> {
+    await this.renderContent(items, stored);
+    return { items, denied };
+  }
+  /** Each item's event (stored[i] for items[i]) as JSON text; null where none was stored. */
+  private async renderContent(items: VisibleItem[], stored: ReadonlyArray<Buffer | null>): Promise<void> {
     await Promise.all(
       items.map(async (item, i) => {
         const content = stored[i];
         item.content = content ? await this.events.json(content) : null;
       }),
     );
-    return { items, denied };
   }
+
 }
 
 interface PatientItemRow {
