@@ -47,7 +47,7 @@ describe('contracts in the real schema registry and Kafka', () => {
       // The serde library, a different implementation, reads the same bytes the same way.
       expect(JSON.stringify(await serde.decode(message))).toBe(JSON.stringify(validated.event));
     }
-  });
+  }, 120_000);
 
   it('reads an event written with an older schema version with the current reader', async () => {
     const serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
