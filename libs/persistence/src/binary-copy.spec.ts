@@ -1,4 +1,4 @@
-import { parseBinaryCopy } from './binary-copy';
+import { BinaryCopyWriter, parseBinaryCopy } from './binary-copy';
 
 /** A binary COPY stream as PostgreSQL writes it, built field by field (null for SQL NULL). */
 function copyStream(rows: Array<Array<Buffer | null>>, headerExtension = Buffer.alloc(0)): Buffer {
@@ -47,5 +47,27 @@ describe('parseBinaryCopy', () => {
   it('refuses a stream cut inside a field', () => {
     const whole = copyStream([[Buffer.from('a long enough value')]]);
     expect(() => parseBinaryCopy(whole.subarray(0, whole.length - 8))).toThrow(/ends inside a field/);
+  });
+});
+
+describe('BinaryCopyWriter', () => {
+  it('writes a stream that parseBinaryCopy reads back field by field, growing past its first size', () => {
+    const content = Buffer.alloc(300, 7);
+    const writer = new BinaryCopyWriter(16);
+    writer.row(6).text('æ\tb').jsonb('{"x":1}').bytea(content).int32(-2).int64('4294967297').uuid('00112233-4455-6677-8899-aabbccddeeff');
+    writer.row(1).null();
+    const [first, second] = parseBinaryCopy(writer.finish());
+    expect(first[0]?.toString()).toBe('æ\tb');
+    expect(first[1]?.[0]).toBe(1);
+    expect(first[1]?.subarray(1).toString()).toBe('{"x":1}');
+    expect(first[2]?.equals(content)).toBe(true);
+    expect(first[3]?.readInt32BE()).toBe(-2);
+    expect(first[4]?.readBigInt64BE()).toBe(4294967297n);
+    expect(first[5]?.toString('hex')).toBe('00112233445566778899aabbccddeeff');
+    expect(second).toEqual([null]);
+  });
+
+  it('refuses a uuid that is not one', () => {
+    expect(() => new BinaryCopyWriter().row(1).uuid('not-a-uuid')).toThrow(/not a uuid/);
   });
 });
