@@ -245,11 +245,14 @@ export class RecipientProjection implements ProjectionHandler {
   private async accessOf(tx: PoolClient, patients: string[]): Promise<{ facts: Map<string, PatientAccessFacts>; audience: Map<string, string[]> }> {
     // Facts as text: parsed once, with the facts' own reviver (not by the driver and again by it).
     // The audience as comma-separated text (recipient keys hold no comma): cheaper than an array.
+    // The keys as a relation joined by the primary key, not `= ANY($1)`: given the array itself
+    // (the first executions' custom plans), PostgreSQL scanned every patient and compared each
+    // with every key of the chunk, 25 ms a chunk at 50,000 patients.
     const { rows } = await tx.query<{ patient_key: string; facts: string; audience: string | null }>({
       name: 'recipient-projection:access-of',
       text: `SELECT p.patient_key, p.facts::text AS facts,
               (SELECT string_agg(a.recipient_key, ',') FROM access_audience a WHERE a.patient_key = p.patient_key) AS audience
-         FROM access_patient p WHERE p.patient_key = ANY($1::text[])`,
+         FROM unnest($1::text[]) AS k(patient_key) JOIN access_patient p ON p.patient_key = k.patient_key`,
       values: [patients],
     });
     const facts = new Map<string, PatientAccessFacts>();
