@@ -9,7 +9,7 @@ function gatedPool() {
   const pool = {
     query: () =>
       new Promise((resolve) => {
-        reads.push({ release: () => resolve({ rows: [] }), startedAfter: clock });
+        reads.push({ release: () => resolve({ rows: [{ changes: null }] }), startedAfter: clock });
       }),
   } as unknown as Pool;
   return { pool, reads, tick: () => (clock += 1) };
@@ -36,5 +36,39 @@ describe('AccessModelReader.refresh', () => {
     expect(reads[1].startedAfter).toBe(1);
     reads[1].release();
     await Promise.all(later);
+  });
+});
+
+describe('AccessModelReader changes read along with a query', () => {
+  /** Facts told apart by their number of consents. */
+  const factsWith = (consents: number) => ({ relationships: [], consents: Array.from({ length: consents }, (_, i) => ({ consentId: `c${i}`, decision: 'PERMIT', provisions: [], period: { start: '2026-01-01T00:00:00Z', end: null } })), blocks: [], emergencyAccesses: [] });
+  const change = (patientKey: string, consents: number, changeSeq: number) => ({ patientKey, facts: factsWith(consents), changeSeq: String(changeSeq) });
+
+  it('never puts an older version of facts over a newer one when reads overlap, and moves its position to the last change taken', async () => {
+    const reader = new AccessModelReader({} as Pool, defaultPolicyTable());
+    expect(reader.changesSince()[0]).toBe('0');
+    // A later statement came back first with changes 1..3; an earlier one (from 0, its snapshot up to 2) after it.
+    await reader.tookChanges([change('a', 1, 1), change('b', 1, 2), change('a', 2, 3)]);
+    await reader.tookChanges([change('a', 1, 1), change('b', 1, 2)]);
+    expect(reader.index.factsOf('a').consents).toHaveLength(2);
+    expect(reader.changesSince()[0]).toBe('3');
+    await reader.tookChanges(null);
+    await reader.tookChanges([change('b', 5, 4)]);
+    expect(reader.index.factsOf('b').consents).toHaveLength(5);
+    expect(reader.changesSince()[0]).toBe('4');
+  });
+
+  it('reads the rest with a refresh when a page came back full', async () => {
+    const { pool, reads } = gatedPool();
+    const reader = new AccessModelReader(pool, defaultPolicyTable());
+    const [, pageSize] = reader.changesSince();
+    let settled = false;
+    const taken = reader.tookChanges(Array.from({ length: pageSize }, (_, i) => change(`p${i}`, 1, i + 1))).then(() => (settled = true));
+    await flush();
+    expect(reads).toHaveLength(1);
+    expect(settled).toBe(false);
+    reads[0].release();
+    await taken;
+    expect(reader.changesSince()[0]).toBe(String(pageSize));
   });
 });

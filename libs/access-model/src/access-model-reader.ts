@@ -20,6 +20,27 @@ import {
  * Call `refresh()` once per request that must see every processed revocation (one indexed query
  * that returns nothing when nothing changed), or on an interval where seconds of lag are fine.
  */
+/** One patient's access facts as changed, as `accessChangesSql` returns them. */
+export interface AccessChange {
+  patientKey: string;
+  facts: object;
+  /** access_patient.change_seq, as text (a bigint). */
+  changeSeq: string;
+}
+
+/** Changes read at most per statement. */
+const CHANGES_PAGE = 10_000;
+
+/**
+ * A scalar subquery: the changes after change_seq `sinceParam` (at most `limitParam` of them), as a
+ * JSON array of AccessChange in change_seq order, or NULL when there are none (nearly always). The
+ * parameters are placeholders of the statement it goes into (`$4`); pass them `changesSince()`.
+ */
+export function accessChangesSql(sinceParam: string, limitParam: string): string {
+  return `(SELECT json_agg(json_build_object('patientKey', c.patient_key, 'facts', c.facts, 'changeSeq', c.change_seq::text) ORDER BY c.change_seq)
+     FROM (SELECT patient_key, facts, change_seq FROM access_patient WHERE change_seq > ${sinceParam}::bigint ORDER BY change_seq LIMIT ${limitParam}::int) c)`;
+}
+
 export class AccessModelReader {
   readonly index: AccessIndex;
   private lastSeq = 0n;
@@ -54,22 +75,58 @@ export class AccessModelReader {
     return this.next;
   }
 
-  private async readChanges(pageSize = 10_000): Promise<number> {
+  private async readChanges(): Promise<number> {
     let changed = 0;
     for (;;) {
       // Named: asked on every request that must see the latest revocations, planned once per connection.
-      const { rows } = await this.pool.query<{ patient_key: string; facts: object; change_seq: string }>({
+      const { rows } = await this.pool.query<{ changes: AccessChange[] | null }>({
         name: 'access-model-changes',
-        text: 'SELECT patient_key, facts, change_seq FROM access_patient WHERE change_seq > $1 ORDER BY change_seq LIMIT $2',
-        values: [this.lastSeq.toString(), pageSize],
+        text: `SELECT ${accessChangesSql('$1', '$2')} AS changes`,
+        values: [this.lastSeq.toString(), CHANGES_PAGE],
       });
-      for (const row of rows) {
-        this.index.put(row.patient_key, factsFromJson(row.facts));
-        this.lastSeq = BigInt(row.change_seq);
-      }
-      changed += rows.length;
-      if (rows.length < pageSize) return changed;
+      const page = rows[0].changes ?? [];
+      changed += this.applyChanges(page);
+      if (page.length < CHANGES_PAGE) return changed;
     }
+  }
+
+  /**
+   * What a read must pass to `accessChangesSql` for the changes this reader has not seen: the last
+   * change applied and the page size. For a statement that reads the changes along with its own
+   * rows (one round trip instead of two); its `changes` go to `tookChanges` before any decision.
+   */
+  changesSince(): [since: string, pageSize: number] {
+    return [this.lastSeq.toString(), CHANGES_PAGE];
+  }
+
+  /**
+   * Takes a page of changes read with `accessChangesSql` into the index. A full page may not be
+   * all: the rest is read with refresh() before this resolves, so the caller decides over every
+   * change committed before its statement.
+   */
+  async tookChanges(changes: readonly AccessChange[] | null): Promise<void> {
+    const page = changes ?? [];
+    this.applyChanges(page);
+    if (page.length >= CHANGES_PAGE) await this.refresh();
+  }
+
+  /**
+   * Applies changes read in change_seq order; returns how many were new. Reads overlap (a read
+   * piggybacked on a query and a refresh, each from the position it started at), and each returns
+   * every change after its start that its snapshot holds (numbers are taken in commit order), so
+   * skipping what is at or below the position applied keeps the index a prefix of the changes and
+   * never puts an older version of a patient's facts over a newer one.
+   */
+  private applyChanges(changes: readonly AccessChange[]): number {
+    let applied = 0;
+    for (const change of changes) {
+      const seq = BigInt(change.changeSeq);
+      if (seq <= this.lastSeq) continue;
+      this.index.put(change.patientKey, factsFromJson(change.facts));
+      this.lastSeq = seq;
+      applied += 1;
+    }
+    return applied;
   }
 
   /**

@@ -195,7 +195,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     }
     expect(alone).toEqual([[[`dho:${measurements[0]}`, measurements[0]]], [[`dho:${measurements[1]}`, measurements[1]]], [], [], [[`dho:${measurements[1]}`, null]]]);
     // Requests that arrive while a statement is in flight share the next one (how many share
-    // depends on when each finished its access-model refresh; never one statement each).
+    // depends on when each asked; never one statement each).
     expect(statements.filter((name) => name.startsWith('recipient-items-batch')).length).toBeLessThan(asks.length);
   }, 60_000);
 
