@@ -6,7 +6,7 @@ const SOCKET_DIRECTORY = '/var/run/postgresql';
  * How the benchmarked services reach PostgreSQL: `socket` (its Unix socket, the default where the
  * server runs on this machine, as it does here) or `tcp` (127.0.0.1:5432). BENCH_PG_TRANSPORT
  * chooses. Every query crosses this link at least once; on this 2-core machine loopback TCP cost
- * the query API about a fifth of its throughput (README, "Benchmarks").
+ * the query API about a fifth of its throughput (docs/benchmark-history.md).
  */
 export function pgTransport(): 'socket' | 'tcp' {
   const chosen = process.env.BENCH_PG_TRANSPORT;
