@@ -12,14 +12,6 @@ import {
   type Requester,
 } from '@backbone/access-control';
 
-/**
- * Reads the access model the access projector keeps in PostgreSQL, for the paths that show data
- * (query, feed, webhook, export) and for explanations. It keeps an in-memory AccessIndex and
- * follows access_patient.change_seq, so `refresh()` reads only what changed since the last call;
- * the projector numbers changes under a lock, in commit order, so nothing committed is skipped.
- * Call `refresh()` once per request that must see every processed revocation (one indexed query
- * that returns nothing when nothing changed), or on an interval where seconds of lag are fine.
- */
 /** One patient's access facts as changed, as `accessChangesSql` returns them. */
 export interface AccessChange {
   patientKey: string;
@@ -41,6 +33,16 @@ export function accessChangesSql(sinceParam: string, limitParam: string): string
      FROM (SELECT patient_key, facts, change_seq FROM access_patient WHERE change_seq > ${sinceParam}::bigint ORDER BY change_seq LIMIT ${limitParam}::int) c)`;
 }
 
+/**
+ * Reads the access model the access projector keeps in PostgreSQL, for the paths that show data
+ * (query, feed, webhook, export) and for explanations. It keeps an in-memory AccessIndex and
+ * follows access_patient.change_seq, so `refresh()` reads only what changed since the last call;
+ * the projector numbers changes under a lock, in commit order, so nothing committed is skipped.
+ * Call `refresh()` once per request that must see every processed revocation (one indexed query
+ * that returns nothing when nothing changed), or on an interval where seconds of lag are fine; or
+ * read the changes in the request's own statement (`accessChangesSql`, `changesSince()`) and hand
+ * them to `tookChanges()` before deciding, for one round trip instead of two.
+ */
 export class AccessModelReader {
   readonly index: AccessIndex;
   private lastSeq = 0n;

@@ -39,6 +39,9 @@ interface Pair {
 const itemKeyOf = (patientKey: string, itemKey: string) => `${patientKey}\u0000${itemKey}`;
 const pairKey = (recipientKey: string, patientKey: string, itemKey: string) => `${recipientKey}\u0000${itemKeyOf(patientKey, itemKey)}`;
 
+/** A staged row's bytes besides its event (keys, names, access as JSON), for sizing the COPY buffer. */
+const ROW_BYTES_BESIDE_EVENT = 400;
+
 /** Up to this many items a chunk writes the patient store from parameters; more go through COPY. */
 const SMALL_CHUNK = 100;
 
@@ -180,7 +183,8 @@ export class RecipientProjection implements ProjectionHandler {
    * their size, built here into one large string and decoded again by PostgreSQL.
    */
   private async upsertThroughStaging(tx: PoolClient, rows: ItemRow[]): Promise<WrittenItem[]> {
-    const copy = new BinaryCopyWriter(rows.reduce((bytes, r) => bytes + r.content.length + 400, 64));
+    // Sized for the events and a few hundred bytes of keys and access per row: one allocation, as a rule.
+    const copy = new BinaryCopyWriter(rows.reduce((bytes, r) => bytes + r.content.length + ROW_BYTES_BESIDE_EVENT, 64));
     for (const r of rows) {
       copy
         .row(12)

@@ -21,7 +21,7 @@ describe('StoredEvents', () => {
     const events = new StoredEvents(codec);
     expect(JSON.parse(await events.json(framed('doc')))).toEqual({ ...event, envelope: { ...event.envelope, occurredAt: '2026-11-20T09:00:00.000Z' } });
     expect(((await events.value(framed('doc'))) as { document: { title: string } }).document.title).toBe('Epikrise');
-    expect(await events.patientOf(framed('doc'))).toEqual({ system: 'FNR', value: '13116900216' });
+    expect((await events.read(framed('doc'))).patient).toEqual({ system: 'FNR', value: '13116900216' });
     expect(codec.decoded).toHaveLength(3);
   });
 
@@ -38,12 +38,12 @@ describe('StoredEvents', () => {
     const events = new StoredEvents(codec);
     const legacy = Buffer.from(JSON.stringify({ ...event, document: { title: 'Gammel «epikrise»' } }));
     expect(JSON.parse(await events.json(legacy)).document.title).toBe('Gammel «epikrise»');
-    expect(await events.patientOf(legacy)).toEqual({ system: 'FNR', value: '13116900216' });
+    expect((await events.read(legacy)).patient).toEqual({ system: 'FNR', value: '13116900216' });
     expect(codec.decoded).toHaveLength(0);
   });
 
   it('gives only the identifier of the patient, nothing else of the envelope', async () => {
     const events = new StoredEvents(codecOf(new Map([['x', { envelope: { patient: { system: 'DNR', value: '53116900216', extra: 'not copied' } } }]])));
-    expect(await events.patientOf(framed('x'))).toEqual({ system: 'DNR', value: '53116900216' });
+    expect((await events.read(framed('x'))).patient).toEqual({ system: 'DNR', value: '53116900216' });
   });
 });

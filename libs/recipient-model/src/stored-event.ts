@@ -28,14 +28,10 @@ export class StoredEvents {
     return JSON.stringify((await this.codec.decodeNamed(stored)).value);
   }
 
-  /** Whose event it is (envelope.patient): for the audit record of a delivery, never delivered itself. */
-  async patientOf(stored: Buffer): Promise<StoredEventPatient> {
-    return (await this.read(stored)).patient;
-  }
-
   /**
    * The event and whose it is, decoded once: the event as decoded (timestamps as Date, which
-   * JSON.stringify renders as the APIs return them), for a path that serialises it with more.
+   * JSON.stringify renders as the APIs return them), for a path that serialises it with more; the
+   * patient for the audit record of a delivery, never delivered itself.
    */
   async read(stored: Buffer): Promise<{ patient: StoredEventPatient; event: Record<string, unknown> }> {
     const event = (isAvro(stored) ? (await this.codec.decodeNamed(stored)).value : JSON.parse(stored.toString('utf8'))) as Record<string, unknown> & {
