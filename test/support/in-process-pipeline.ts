@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { defaultPolicyTable, type PolicyTable } from '@backbone/access-control';
-import { ACCESS_PROJECTION, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
+import { ACCESS_PROJECTION, AccessModelReader, AccessProjection, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { EventCodec, SchemaSet } from '@backbone/contracts';
 import { ProjectionConsumer, type ProjectionHandler } from '@backbone/projection';
 import { EventPublisher, OutboxBacklog, OutboxRelay } from '@backbone/publisher';
@@ -74,7 +74,7 @@ export async function startInProcessPipeline(logger: Logger): Promise<InProcessP
     startConsumer,
     async startProjectors(run) {
       const access = await startConsumer(`${ACCESS_PROJECTION}.test-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
-      const recipient = await startConsumer(`${recipientModelTables(1).projection}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+      const recipient = await startConsumer(`${recipientModelTables(1).projection}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, new AccessModelReader(pool, table)));
       return { access, recipient };
     },
     async stop() {

@@ -3,6 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { loadPolicyTable } from '@backbone/access-control';
+import { AccessModelReader } from '@backbone/access-model';
 import { AppConfigModule } from '@backbone/config';
 import { EventCodec, loadTopicCatalog, provisionTopics, SchemaSet } from '@backbone/contracts';
 import { KAFKA, KafkaModule } from '@backbone/messaging';
@@ -53,7 +54,7 @@ export class RecipientProjectorModule implements OnApplicationBootstrap, OnAppli
             new ProjectionConsumer(
               pgPoolOf(dataSource),
               kafka,
-              new RecipientProjection(codec, loadPolicyTable(config.ACCESS_POLICY_FILE), recipientModelTables(config.RECIPIENT_MODEL_VERSION)),
+              new RecipientProjection(codec, new AccessModelReader(pgPoolOf(dataSource), loadPolicyTable(config.ACCESS_POLICY_FILE)), recipientModelTables(config.RECIPIENT_MODEL_VERSION)),
               codec,
               logger,
               {

@@ -49,7 +49,8 @@ export class AccessModelReader {
 
   constructor(
     private readonly pool: Pool,
-    private readonly table: PolicyTable,
+    /** The policy table its decisions use. */
+    readonly table: PolicyTable,
   ) {
     this.index = new AccessIndex(table);
   }

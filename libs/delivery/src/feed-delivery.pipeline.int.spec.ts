@@ -66,7 +66,7 @@ describe('feed delivery through the real pipeline (publisher, relay, Kafka, both
 
     // The projector back: the rows become tombstones with new feed numbers, delivered after the first page.
     // Same projection name: it seeks to its stored positions and applies what it missed.
-    recipientConsumer = await pipeline.startConsumer(`${recipientModelTables(1).projection}.test-delivery-${run}`, RECIPIENT_TOPICS, new RecipientProjection(pipeline.codec, pipeline.table));
+    recipientConsumer = await pipeline.startConsumer(`${recipientModelTables(1).projection}.test-delivery-${run}`, RECIPIENT_TOPICS, new RecipientProjection(pipeline.codec, new AccessModelReader(pipeline.pool, pipeline.table)));
     const tombstones = await eventually(async () => {
       const page = await read(first.next);
       return page.entries.length === 2 ? page.entries : undefined;

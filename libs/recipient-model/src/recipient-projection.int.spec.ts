@@ -40,7 +40,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     ({ schemas, table, kafka, pool, codec } = pipeline);
     await startConsumer(`${ACCESS_PROJECTION}.test-${run}`, [GOVERNANCE_TOPIC], new AccessProjection(codec, table));
     for (const topic of RECIPIENT_TOPICS) runStart.set(topic, await topicEnd(kafka, topic));
-    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table), runStart);
+    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, new AccessModelReader(pool, table)), runStart);
     access = new AccessModelReader(pool, table);
   }, 120_000);
 
@@ -87,6 +87,40 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect(tombstones.map((t) => t.item_key).sort()).toEqual(both.map((r) => r.item_key).sort());
     expect(tombstones.map((t) => BigInt(t.seq))).toEqual([BigInt(both[1].seq) + 1n, BigInt(both[1].seq) + 2n]);
     expect((await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(3);
+  }, 90_000);
+
+  // The projector keeps the access model in memory: a change to a patient's facts must reach the
+  // decisions on the items that follow it, not only the re-decision the change itself causes.
+  it('decides each new item over the facts as they are now: after a category sperring, new measurements stay with the patient store', async () => {
+    const { fnr, key } = await unseenPatient(pool, secret, ['patient_item_v1', 'access_patient']);
+    const event = (type: EventTypeName, fields: Record<string, unknown> = {}) => ({ ...exampleEvent(schemas, type, { patientFnr: fnr }), ...fields });
+    const held = async () =>
+      (await pool.query<{ item_key: string }>('SELECT item_key FROM recipient_item_v1 WHERE recipient_key = $1 AND patient_key = $2 AND removed_at IS NULL', [HOME_CARE, key])).rows.map((r) => r.item_key);
+    const stored = async (itemKey: string) => (await pool.query('SELECT 1 FROM patient_item_v1 WHERE patient_key = $1 AND item_key = $2', [key, itemKey])).rowCount === 1;
+
+    await publish(event('CareRelationshipStarted', { relationshipId: randomUUID() }));
+    const first = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    await publish(first);
+    await eventually(async () => ((await held()).length === 1 ? true : undefined), 'the first measurement with home care');
+
+    const sperring = {
+      ...event('DataBlocked'),
+      blockId: randomUUID(),
+      kind: 'SPERRING',
+      sperringScope: 'CATEGORY',
+      dataCategories: ['DHO'],
+      blockedPractitioner: null,
+      effectiveFrom: new Date(Date.now() - 60_000).toISOString(),
+    };
+    await publish(sperring);
+    await eventually(async () => ((await held()).length === 0 ? true : undefined), 'the sperring to take the measurement away');
+
+    const second = event('DhoMeasurementRecorded', { observationId: randomUUID() });
+    await publish(second);
+    // The patient store and the recipient rows are written in one transaction: once it holds the
+    // measurement, the decision on it has been taken.
+    await eventually(async () => ((await stored(`dho:${second.observationId}`)) ? true : undefined), 'the second measurement in the patient store');
+    expect(await held()).toEqual([]);
   }, 90_000);
 
   // A chunk of up to 100 items is written from array parameters, a larger one through COPY (its own escaping).
@@ -224,7 +258,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
     expect((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1', [key])).rowCount).toBe(1);
 
     // Back up, the projector cleans up after.
-    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, table));
+    recipientConsumer = await startConsumer(`${RECIPIENT_PROJECTION}.test-${run}`, RECIPIENT_TOPICS, new RecipientProjection(codec, new AccessModelReader(pool, table)));
     await eventually(async () => ((await pool.query('SELECT 1 FROM recipient_item_v1 WHERE patient_key = $1 AND removed_at IS NULL', [key])).rowCount === 0 ? true : undefined), 'the clean-up');
   }, 90_000);
 
@@ -248,7 +282,7 @@ describe('recipient projection (real Kafka, registry and PostgreSQL)', () => {
       // Version N+1 is built beside it by a second projector from the same records, then switched to.
       const tables = await createRecipientModelTables(pool, version);
       expect(await registerProjectionVersion(pool, name, version)).toMatchObject({ state: 'building' });
-      rebuild = await startConsumer(tables.projection, RECIPIENT_TOPICS, new RecipientProjection(codec, table, tables), runStart);
+      rebuild = await startConsumer(tables.projection, RECIPIENT_TOPICS, new RecipientProjection(codec, new AccessModelReader(pool, table), tables), runStart);
       const rebuilt = await eventually(async () => {
         const { rows } = await pool.query<{ item_key: string; event_id: string }>(`SELECT item_key, event_id FROM ${tables.recipientItem} WHERE patient_key = $1 ORDER BY item_key`, [key]);
         return rows.length === 2 ? rows : undefined;
