@@ -1,5 +1,6 @@
 import type { AvroSerde } from '@backbone/serde';
 import { EventCodec, RegistryUnavailableError } from './event-codec';
+import { exampleEvent } from './synthetic/synthetic-data';
 import { SchemaSet } from './schema-set';
 
 // A record framed with schema id 4711; the registry's answer for that id is what each test varies.
@@ -29,5 +30,28 @@ describe('EventCodec reading a record whose writer schema it must look up', () =
     expect(failure).toMatchObject({ transient: true });
     await codec.decodeNamed(record).catch(() => undefined);
     expect(calls).toBe(2);
+  });
+});
+
+describe('EventCodec reading only some fields', () => {
+  const schemas = SchemaSet.load();
+  const fullName = schemas.resolveEventType('DhoMeasurementRecorded')!;
+  const event = exampleEvent(schemas, 'DhoMeasurementRecorded');
+  const writer = schemas.bundle(fullName);
+  // The record as a producer writes it: framed with schema id 4711, whose writer schema is this build's.
+  const framed = Buffer.concat([record.subarray(0, 5), schemas.type(fullName).toBuffer(event)]);
+  const keep = { [fullName]: ['envelope', 'observationId'], 'no.oslo.backbone.common.EventEnvelope': ['eventId', 'patientKey'] };
+
+  it('reads the fields selected and skips the rest, whatever follows them', async () => {
+    const codec = codecWhoseRegistry(() => Promise.resolve(writer));
+    const whole = (await codec.decodeNamed(framed)).value as typeof event;
+    const partial = await codec.decodeNamed(framed, keep);
+    expect(partial.name).toBe(fullName);
+    expect(partial.value).toEqual({ envelope: { eventId: whole.envelope.eventId, patientKey: whole.envelope.patientKey }, observationId: whole.observationId });
+  });
+
+  it('refuses a selection naming a field the record does not have, rather than reading it as missing', async () => {
+    const codec = codecWhoseRegistry(() => Promise.resolve(writer));
+    await expect(codec.decodeNamed(framed, { [fullName]: ['envelope', 'observationID'] })).rejects.toThrow(`${fullName} has no field observationID`);
   });
 });

@@ -1,7 +1,7 @@
 import { Type } from 'avsc';
 import { AvroSerde, LOGICAL_TYPES } from '@backbone/serde';
 import { BackboneEvent, EVENT_TYPES, EventsByName, EventTypeName } from './generated/events';
-import type { SchemaSet } from './schema-set';
+import type { FieldSelection, SchemaSet } from './schema-set';
 import { subjectFor } from './topic-catalog';
 
 const MAGIC_BYTE = 0;
@@ -28,6 +28,12 @@ export class RegistryUnavailableError extends Error {
   }
 }
 
+interface Reader {
+  /** The full record name of the writer schema. */
+  eventType: string;
+  read: (body: Buffer) => unknown;
+}
+
 const KNOWN_RECORDS = new Set<string>([...Object.values(EVENT_TYPES), ...Object.values(DERIVED_RECORDS)]);
 
 /**
@@ -37,7 +43,8 @@ const KNOWN_RECORDS = new Set<string>([...Object.values(EVENT_TYPES), ...Object.
  */
 export class EventCodec {
   private readonly writerIds = new Map<string, Promise<number>>();
-  private readonly readers = new Map<number, Promise<{ eventType: string; read: (body: Buffer) => unknown }>>();
+  private readonly readers = new Map<number, Promise<Reader>>();
+  private readonly partialReaders = new WeakMap<FieldSelection, Map<number, Promise<Reader>>>();
   private scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
   constructor(
@@ -85,9 +92,13 @@ export class EventCodec {
     return Buffer.from(this.scratch.subarray(0, end));
   }
 
-  /** Decodes any backbone record and says which it is (the full record name of its writer schema). */
-  async decodeNamed(message: Buffer): Promise<{ name: string; value: unknown }> {
-    const reader = await this.readerFor(AvroSerde.schemaIdOf(message));
+  /**
+   * Decodes any backbone record and says which it is (the full record name of its writer schema).
+   * With `keep`, only the fields it selects of the records it names are read (see
+   * `SchemaSet.readerType`): the value is then partial, and its type says more than it holds.
+   */
+  async decodeNamed(message: Buffer, keep?: FieldSelection): Promise<{ name: string; value: unknown }> {
+    const reader = await this.readerFor(AvroSerde.schemaIdOf(message), keep);
     return { name: reader.eventType, value: reader.read(message.subarray(5)) };
   }
 
@@ -96,8 +107,13 @@ export class EventCodec {
     return reader.read(message.subarray(5)) as BackboneEvent;
   }
 
-  private readerFor(schemaId: number) {
-    let reader = this.readers.get(schemaId);
+  private readerFor(schemaId: number, keep?: FieldSelection): Promise<Reader> {
+    let readers = this.readers;
+    if (keep) {
+      readers = this.partialReaders.get(keep) ?? new Map();
+      this.partialReaders.set(keep, readers);
+    }
+    let reader = readers.get(schemaId);
     if (!reader) {
       reader = this.serde.registry.getSchema(schemaId).then(
         (writerSchema) => {
@@ -106,7 +122,7 @@ export class EventCodec {
         if (!eventType || !KNOWN_RECORDS.has(eventType)) {
           throw new Error(`schema id ${schemaId} is ${eventType ?? 'unnamed'}, not a backbone event`);
         }
-        const local = this.schemas.type(eventType);
+        const local = keep ? this.schemas.readerType(eventType, keep) : this.schemas.type(eventType);
         const resolver = local.createResolver(writer);
         return { eventType, read: (body: Buffer) => local.fromBuffer(body, resolver, true) };
         },
@@ -117,8 +133,8 @@ export class EventCodec {
           throw new RegistryUnavailableError(schemaId, error.message ?? String(error));
         },
       );
-      reader.catch(() => this.readers.delete(schemaId));
-      this.readers.set(schemaId, reader);
+      reader.catch(() => readers.delete(schemaId));
+      readers.set(schemaId, reader);
     }
     return reader;
   }

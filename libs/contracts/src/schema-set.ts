@@ -22,6 +22,12 @@ export interface FieldSchema {
   default?: unknown;
 }
 
+/**
+ * The fields a reader needs, per record (full name → field names); a record not named is read
+ * whole. See `SchemaSet.readerType`.
+ */
+export type FieldSelection = Readonly<Record<string, readonly string[]>>;
+
 export interface SchemaFile {
   /** Path relative to schemas/, e.g. common/EventEnvelope.avsc. */
   path: string;
@@ -50,6 +56,7 @@ function listAvsc(dir: string): string[] {
 export class SchemaSet {
   private readonly files = new Map<string, SchemaFile>();
   private readonly parsed = new Map<string, Type>();
+  private readonly partial = new WeakMap<FieldSelection, Map<string, Type>>();
   private events?: string[];
   private readonly eventByName = new Map<string, string>();
 
@@ -109,15 +116,32 @@ export class SchemaSet {
    * first used and referred to by full name afterwards. The output is deterministic, so the same
    * files always register as the same schema (and get the same id).
    */
-  bundle(fullName: string): NamedSchema {
+  bundle(fullName: string, keep?: FieldSelection): NamedSchema {
     const defined = new Set<string>();
     const inline = (name: string): unknown => {
       if (defined.has(name)) return name;
       defined.add(name);
       const { schema } = this.get(name);
-      return this.mapTypes(schema, schema.namespace, inline);
+      return this.mapTypes(schema, schema.namespace, inline, keep);
     };
     return inline(fullName) as NamedSchema;
+  }
+
+  /**
+   * A reader's type of a named type that reads only the fields `keep` names of the records it
+   * names (the others whole). Resolved against a writer's schema it skips the other fields' bytes
+   * instead of building their values: for a consumer that needs a few fields of large events.
+   * Cached per selection.
+   */
+  readerType(fullName: string, keep: FieldSelection): Type {
+    let types = this.partial.get(keep);
+    if (!types) this.partial.set(keep, (types = new Map()));
+    let type = types.get(fullName);
+    if (!type) {
+      type = Type.forSchema(this.bundle(fullName, keep) as never, { logicalTypes: LOGICAL_TYPES });
+      types.set(fullName, type);
+    }
+    return type;
   }
 
   /** The avsc type of a named type, with the backbone's logical types; cached. */
@@ -134,6 +158,15 @@ export class SchemaSet {
     return name.includes('.') ? name : `${namespace}.${name}`;
   }
 
+  /** A record's fields that `keep` keeps; a name it lists that the record lacks is a mistake, not a field to skip. */
+  private keptFields(fields: FieldSchema[], recordName: string, keep?: FieldSelection): FieldSchema[] {
+    const wanted = keep?.[recordName];
+    if (!wanted) return fields;
+    const missing = wanted.filter((name) => !fields.some((f) => f.name === name));
+    if (missing.length > 0) throw new Error(`${recordName} has no field ${missing.join(', ')}`);
+    return fields.filter((f) => wanted.includes(f.name));
+  }
+
   private references(schema: unknown, namespace: string): string[] {
     const found: string[] = [];
     this.mapTypes(schema, namespace, (name) => {
@@ -143,12 +176,15 @@ export class SchemaSet {
     return found;
   }
 
-  /** Walks a schema, replacing every reference to a named type with what `onReference` returns. */
-  private mapTypes(schema: unknown, namespace: string, onReference: (fullName: string) => unknown): unknown {
+  /**
+   * Walks a schema, replacing every reference to a named type with what `onReference` returns;
+   * with `keep`, the records it names keep only the fields it lists (and only those are walked).
+   */
+  private mapTypes(schema: unknown, namespace: string, onReference: (fullName: string) => unknown, keep?: FieldSelection): unknown {
     if (typeof schema === 'string') {
       return PRIMITIVES.has(schema) ? schema : onReference(this.qualify(schema, namespace));
     }
-    if (Array.isArray(schema)) return schema.map((branch) => this.mapTypes(branch, namespace, onReference));
+    if (Array.isArray(schema)) return schema.map((branch) => this.mapTypes(branch, namespace, onReference, keep));
     if (schema && typeof schema === 'object') {
       const node = schema as Record<string, unknown>;
       const ns = typeof node.namespace === 'string' ? node.namespace : namespace;
@@ -157,19 +193,19 @@ export class SchemaSet {
         case 'error':
           return {
             ...node,
-            fields: (node.fields as FieldSchema[]).map((field) => ({ ...field, type: this.mapTypes(field.type, ns, onReference) })),
+            fields: this.keptFields(node.fields as FieldSchema[], this.qualify(node.name as string, ns), keep).map((field) => ({ ...field, type: this.mapTypes(field.type, ns, onReference, keep) })),
           };
         case 'array':
-          return { ...node, items: this.mapTypes(node.items, ns, onReference) };
+          return { ...node, items: this.mapTypes(node.items, ns, onReference, keep) };
         case 'map':
-          return { ...node, values: this.mapTypes(node.values, ns, onReference) };
+          return { ...node, values: this.mapTypes(node.values, ns, onReference, keep) };
         case 'enum':
         case 'fixed':
           return node;
         default:
           // A primitive with attributes ({ type: 'long', logicalType: ... }) or a nested reference.
           return typeof node.type === 'string' && !PRIMITIVES.has(node.type)
-            ? this.mapTypes(node.type, ns, onReference)
+            ? this.mapTypes(node.type, ns, onReference, keep)
             : node;
       }
     }

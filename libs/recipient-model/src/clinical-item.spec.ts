@@ -1,5 +1,5 @@
 import { exampleEvent, SchemaSet, type EventsByName } from '@backbone/contracts';
-import { categoryOf, CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType } from './clinical-item';
+import { categoryOf, CLINICAL_EVENT_TYPES, CLINICAL_ITEM_FIELDS, clinicalItemsOf, type ClinicalEventType } from './clinical-item';
 
 const schemas = SchemaSet.load();
 /** The schema example of a type, normalised as a decoded event would be (Dates, defaults). */
@@ -10,6 +10,26 @@ const example = <T extends ClinicalEventType>(type: T, change: (event: Record<st
 };
 
 describe('clinicalItemsOf', () => {
+  // The projector decodes only CLINICAL_ITEM_FIELDS: a field clinicalItemsOf reads that the list
+  // forgets would come back undefined and key items wrongly. Each optional field is set here, so
+  // that one the list forgets shows up as a difference.
+  it.each(CLINICAL_EVENT_TYPES)('builds the same items for %s from CLINICAL_ITEM_FIELDS as from the whole event', (type) => {
+    const fullName = schemas.resolveEventType(type)!;
+    const event = example(type, (e) => {
+      const envelope = e.envelope as Record<string, unknown>;
+      envelope.restriction = 'NORU';
+      envelope.dataRef = 'https://dokumenter.example.no/ref/1';
+      if ('releaseToCitizenAt' in e) e.releaseToCitizenAt = new Date('2026-12-01T08:00:00Z');
+      if ('handedOverTo' in e) e.handedOverTo = { orgNumber: '974589095', reshId: '4208719', herId: null, name: null };
+    });
+    const writer = schemas.type(fullName);
+    const reader = schemas.readerType(fullName, CLINICAL_ITEM_FIELDS);
+    const partial = reader.fromBuffer(writer.toBuffer(event), reader.createResolver(writer)) as typeof event;
+    expect(clinicalItemsOf(type, partial)).toEqual(clinicalItemsOf(type, event));
+    expect(partial.envelope.patientKey).toBe(event.envelope.patientKey);
+    expect(partial.envelope.eventId).toBe(event.envelope.eventId);
+  });
+
   it('maps every clinical event type to items in its topic category, with what the engine needs', () => {
     for (const type of CLINICAL_EVENT_TYPES) {
       const event = example(type);

@@ -4,7 +4,7 @@ import { ACCESS_CHANGES_TOPIC, accessChangesSql, type AccessChange, type AccessM
 import { BinaryCopyWriter, patientStoreCompression, writeBinaryCopy } from '@backbone/persistence';
 import { DERIVED_RECORDS, EVENT_TOPICS, EVENT_TYPES, type EventCodec, type EventsByName } from '@backbone/contracts';
 import { decodeOrDeadLetter, type DeadLetter, type IncomingMessage, type ProjectionHandler } from '@backbone/projection';
-import { CLINICAL_EVENT_TYPES, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
+import { CLINICAL_EVENT_TYPES, CLINICAL_ITEM_FIELDS, clinicalItemsOf, type ClinicalEventType, type ClinicalItem } from './clinical-item';
 import { RECIPIENT_MODEL_FIRST_VERSION, recipientModelTables, type RecipientModelTables } from './recipient-model-tables';
 
 export const RECIPIENT_TOPICS = [...new Set(CLINICAL_EVENT_TYPES.map((type) => EVENT_TOPICS[type])), ACCESS_CHANGES_TOPIC];
@@ -102,7 +102,7 @@ export class RecipientProjection implements ProjectionHandler {
     const items = new Map<string, ItemRow>();
     const changes: Array<{ patientKey: string; recipientKey: string; change: string }> = [];
     for (const message of messages) {
-      const read = await decodeOrDeadLetter(message, (value) => this.codec.decodeNamed(value));
+      const read = await decodeOrDeadLetter(message, (value) => this.codec.decodeNamed(value, CLINICAL_ITEM_FIELDS));
       if ('deadLetter' in read) {
         deadLetters.push(read.deadLetter);
         continue;
