@@ -23,7 +23,9 @@ cmd_up() {
   # The dev issuer's keys, so the apps find a JWKS from their first request.
   npx tsx scripts/token.ts --client warm-up >/dev/null
   # Node flags for every service (deploy/node-args): a larger young generation, since a service
-  # allocates per request and scavenges were ~8% of ingest's time with the default.
+  # allocates per request and scavenges were ~8% of ingest's time with the default; and an old
+  # generation that starts at 256 MB, since V8 otherwise set its limit just above a ~40 MB live
+  # heap and the relay ran mark-compact GCs several times a second (README, Design notes).
   local node_args
   read -r -a node_args <"$ROOT/deploy/node-args"
   for entry in "${APPS[@]}"; do
