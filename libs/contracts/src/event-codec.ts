@@ -110,8 +110,9 @@ export class EventCodec {
   private readerFor(schemaId: number, keep?: FieldSelection): Promise<Reader> {
     let readers = this.readers;
     if (keep) {
-      readers = this.partialReaders.get(keep) ?? new Map();
-      this.partialReaders.set(keep, readers);
+      let forSelection = this.partialReaders.get(keep);
+      if (!forSelection) this.partialReaders.set(keep, (forSelection = new Map()));
+      readers = forSelection;
     }
     let reader = readers.get(schemaId);
     if (!reader) {
