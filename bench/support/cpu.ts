@@ -3,11 +3,19 @@ import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far; 0 if it is gone. */
+/**
+ * CPU seconds (user + system) a process and its exited children have used so far; 0 if it is gone.
+ * The children count because PostgreSQL's backends come and go (a pool closes idle connections):
+ * a backend that exits between two samples would otherwise take its CPU with it and the part's
+ * difference could even turn negative. The postmaster collects what its exited backends used.
+ */
 function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    // utime, stime, cutime, cstime (fields 14 to 17 of proc_pid_stat(5); the state, field 3, is [0]).
+    // Not the children of this process: they are the builds and pgrep, not the load it generates.
+    const children = pid === process.pid ? 0 : Number(fields[13]) + Number(fields[14]);
+    return (Number(fields[11]) + Number(fields[12]) + children) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }

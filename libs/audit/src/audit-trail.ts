@@ -123,11 +123,21 @@ export class AuditTrail {
                                                 reason_code text, emergency boolean, sperring_override boolean, entry jsonb)
        )
        ${outbox.text}`,
-      // NUL cannot be stored in jsonb: a token claim carrying one (a name, a decision reference)
-      // would fail the whole batch. It is dropped from the log row (the Kafka record keeps the claim as sent).
-      values: [JSON.stringify(records.map((r) => r.row), (_key, value: unknown) => (typeof value === 'string' ? value.replace(/\u0000/g, '') : value)), ...outbox.values],
+      values: [logRowsJson(records.map((r) => r.row)), ...outbox.values],
     });
   }
+}
+
+/**
+ * The log rows as JSON for json_to_recordset. NUL cannot be stored in jsonb: a token claim carrying
+ * one (a name, a decision reference) would fail the whole batch, so it is dropped from the log row
+ * (the Kafka record keeps the claim as sent). JSON writes a NUL as \u0000; only output holding that
+ * text is written again with a replacer, which costs a call for every value of every row.
+ */
+export function logRowsJson(rows: readonly Record<string, unknown>[]): string {
+  const json = JSON.stringify(rows);
+  if (!json.includes('\\u0000')) return json;
+  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' ? value.replace(/\u0000/g, '') : value));
 }
 
 function logEntryOf(event: DataAccessed): AccessLogEntry {

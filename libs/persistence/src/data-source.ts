@@ -10,11 +10,21 @@ export interface DatabaseConfig {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type Entities = MixedList<Function | string | EntitySchema>;
 
+/** PostgreSQL settings for every connection of one app's pool, sent when the connection starts. */
+export interface SessionSettings {
+  /**
+   * `force_generic_plan` for an app whose named statements have one good plan whatever their
+   * parameters: PostgreSQL then plans each once per connection instead of on every execution.
+   */
+  plan_cache_mode?: 'auto' | 'force_generic_plan' | 'force_custom_plan';
+}
+
 /**
  * Options for the backbone's one PostgreSQL database. The schema is owned by the migrations in
  * this lib, never by `synchronize`, so every change is reviewed and replayable.
  */
-export function dataSourceOptions(config: DatabaseConfig, entities: Entities = []): DataSourceOptions {
+export function dataSourceOptions(config: DatabaseConfig, entities: Entities = [], session: SessionSettings = {}): DataSourceOptions {
+  const options = Object.entries(session).map(([name, value]) => `-c ${name}=${value}`);
   return {
     type: 'postgres',
     url: config.DATABASE_URL,
@@ -23,7 +33,7 @@ export function dataSourceOptions(config: DatabaseConfig, entities: Entities = [
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: config.DATABASE_POOL_SIZE },
+    extra: { max: config.DATABASE_POOL_SIZE, ...(options.length > 0 ? { options: options.join(' ') } : {}) },
   };
 }
 

@@ -1,7 +1,7 @@
 import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DatabaseConfig, dataSourceOptions, migrate } from './data-source';
+import { DatabaseConfig, dataSourceOptions, migrate, type SessionSettings } from './data-source';
 
 @Injectable()
 class MigrateOnStart implements OnModuleInit {
@@ -16,10 +16,10 @@ class MigrateOnStart implements OnModuleInit {
 @Module({})
 export class PersistenceModule {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-  static forRoot(config: DatabaseConfig, entities: Function[] = []): DynamicModule {
+  static forRoot(config: DatabaseConfig, entities: Function[] = [], session: SessionSettings = {}): DynamicModule {
     return {
       module: PersistenceModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(config, entities)), TypeOrmModule.forFeature(entities)],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(config, entities, session)), TypeOrmModule.forFeature(entities)],
       providers: [MigrateOnStart],
       exports: [TypeOrmModule],
     };
