@@ -22,6 +22,7 @@ import { createDataSource, migrate } from '@backbone/persistence';
 import { AvroSerde } from '@backbone/serde';
 import { homeCareRecipient, homeCareRelationship, writeAccessFacts, writeFeedItems, type TestItem } from '../libs/delivery/src/delivery-test-support';
 import { cpuAccount, pidsOf } from './support/cpu';
+import { nodeArgsWith, serviceEnv } from './support/ingest-process';
 import { freshDatabase } from './support/projector-process';
 import { median, writeResults } from './support/results';
 
@@ -59,12 +60,12 @@ async function seed(pool: Pool, codec: EventCodec, recipientKey: string, recipie
 }
 
 function startDelivery(databaseUrl: string, subscribers: string): ChildProcess {
-  const nodeArgs = readFileSync(join(ROOT, 'deploy', 'node-args'), 'utf8').split(/\s+/).filter(Boolean);
-  return spawn('node', [...nodeArgs, join(ROOT, 'dist', 'apps', 'delivery', 'main.js')], {
+  return spawn('node', [...nodeArgsWith('BENCH_APP_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'delivery', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,
+      ...serviceEnv(),
       PORT: String(PORT),
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'error',

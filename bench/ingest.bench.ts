@@ -13,7 +13,7 @@ import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
 import { benchDatabaseUrl } from './support/database-url';
 import { atFixedRate } from './support/fixed-rate';
 import { histogramAt } from './support/prometheus';
-import { benchToken, ingestClient, nodeArgsWith, startIngestApp, waitReady } from './support/ingest-process';
+import { benchToken, ingestClient, nodeArgsWith, serviceEnv, startIngestApp, waitReady } from './support/ingest-process';
 import { median, percentile, writeResults } from './support/results';
 
 const ROOT = join(__dirname, '..');
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const relay = spawn('node', [...nodeArgsWith('BENCH_RELAY_NODE_ARGS'), join(ROOT, 'dist', 'apps', 'outbox-relay', 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(PORT + 1), DATABASE_URL, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...serviceEnv(), PORT: String(PORT + 1), DATABASE_URL, LOG_LEVEL: 'warn' },
   });
   const db = new Client({ connectionString: DATABASE_URL });
   try {

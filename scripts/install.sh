@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the project's Node dependencies from the lock file, once per lock-file change.
+# Installs the project's Node dependencies from the lock file, once per change of the lock file or
+# of the patches to dependencies.
 # Java, Maven and PostgreSQL come with the machine; Kafka and the registry are fetched by
 # scripts/stack.sh from Maven Central.
 set -euo pipefail
@@ -11,7 +12,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   { echo "[install] ERROR: Node.js 20.19 or newer is needed (found $(node -v))" >&2; exit 1; }
 
 stamp="node_modules/.installed-lock-sha"
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+# The patches to dependencies (patches/, applied by npm's postinstall) count as part of the lock.
+want="$(cat package-lock.json patches/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[install] npm ci"
   npm ci --no-audit --no-fund --loglevel=error

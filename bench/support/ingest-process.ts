@@ -15,6 +15,17 @@ export function nodeArgsWith(variable: string): string[] {
   return [...deployed, ...(process.env[variable]?.split(' ') ?? [])].filter(Boolean);
 }
 
+/** The environment every service runs with (deploy/service-env, NAME=value lines; # starts a comment). */
+export function serviceEnv(): Record<string, string> {
+  const lines = readFileSync(join(ROOT, 'deploy', 'service-env'), 'utf8').split('\n');
+  return Object.fromEntries(
+    lines
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
 /** A publisher registry with one client that may publish every type for the example custodians. */
 function writeBenchPublishers(): string {
   const file = join(ROOT, '.stack', 'bench-publishers.yaml');
@@ -41,6 +52,7 @@ export function startIngestApp(databaseUrl: string, port: number): ChildProcess 
     stdio: ['ignore', process.env.BENCH_APP_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: {
       ...process.env,
+      ...serviceEnv(),
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       PUBLISHERS_FILE: writeBenchPublishers(),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCESS_PROJECTION, GOVERNANCE_TOPIC } from '@backbone/access-model';
 import { benchDatabaseUrl } from './database-url';
-import { nodeArgsWith } from './ingest-process';
+import { nodeArgsWith, serviceEnv } from './ingest-process';
 import type { PartitionOffsets } from './governance-load';
 
 const ROOT = join(__dirname, '..', '..');
@@ -23,7 +23,7 @@ export function startBuiltApp(app: 'access-projector' | 'recipient-projector' | 
   return spawn('node', [...nodeArgsWith('BENCH_APP_NODE_ARGS'), join(ROOT, 'dist', 'apps', app, 'main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env },
+    env: { ...process.env, ...serviceEnv(), PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env },
   });
 }
 
