@@ -24,6 +24,11 @@ describe('the backbone data source against PostgreSQL', () => {
     expect((await pgPoolOf(plain).query('SHOW plan_cache_mode')).rows[0].plan_cache_mode).toBe('auto');
   });
 
+  it('plans ingest_accept once per connection, whatever the number of events', async () => {
+    const { rows } = await pgPoolOf(plain).query<{ config: string[] | null }>("SELECT proconfig AS config FROM pg_proc WHERE proname = 'ingest_accept'");
+    expect(rows.map((r) => r.config)).toEqual([['plan_cache_mode=force_generic_plan']]);
+  });
+
   it("keeps an access log entry of a 50-item summary in its row: no TOAST chunks to write", async () => {
     const client = await pgPoolOf(plain).connect();
     try {
