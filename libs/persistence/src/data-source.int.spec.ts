@@ -24,7 +24,7 @@ describe('the backbone data source against PostgreSQL', () => {
     expect((await pgPoolOf(plain).query('SHOW plan_cache_mode')).rows[0].plan_cache_mode).toBe('auto');
   });
 
-  it('plans ingest_accept once per connection, whatever the number of events', async () => {
+  it('gives ingest_accept its own plan_cache_mode, so its plans do not depend on the number of events', async () => {
     const { rows } = await pgPoolOf(plain).query<{ config: string[] | null }>("SELECT proconfig AS config FROM pg_proc WHERE proname = 'ingest_accept'");
     expect(rows.map((r) => r.config)).toEqual([['plan_cache_mode=force_generic_plan']]);
   });
