@@ -1,13 +1,46 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// kafkajs is patched at install (patches/, npm's postinstall runs patch-package): its encoder
-// allocates without zero-filling. Correctness is the broker's to judge, in every test that
-// produces; this only catches an install that skipped the patch, which would cost the relay ~14%.
+// kafkajs is patched at install (patches/, npm's postinstall runs patch-package). Correctness on
+// the wire is the broker's to judge, in every test that produces (a wrong CRC is refused as a
+// corrupt record); these catch an install that skipped the patch, which would cost the relay CPU.
+const kafkajsSource = (path: string) => join(require.resolve('kafkajs'), '..', 'src', path);
+/* eslint-disable @typescript-eslint/no-require-imports */
+const crc32C: (buffer: Buffer) => number = require(kafkajsSource('protocol/recordBatch/crc32C'));
+const javascriptCrc32C: (buffer: Buffer) => number = require(kafkajsSource('protocol/recordBatch/crc32C/crc32C'));
+const groupMessagesPerPartition: (args: unknown) => Record<number, Array<{ key: string }>> = require(kafkajsSource('producer/groupMessagesPerPartition'));
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 describe('the installed kafkajs', () => {
   it("is the patched one: its encoder's buffers are not zero-filled", () => {
-    const encoder = readFileSync(join(require.resolve('kafkajs'), '..', 'src', 'protocol', 'encoder.js'), 'utf8');
+    const encoder = readFileSync(kafkajsSource('protocol/encoder.js'), 'utf8');
     expect(encoder).toContain('Backbone patch');
     expect(encoder).not.toMatch(/Buffer\.alloc\(/);
+  });
+
+  it("checksums record batches in native code, with the JavaScript table loop's result", () => {
+    expect(readFileSync(kafkajsSource('protocol/recordBatch/crc32C/index.js'), 'utf8')).toContain('@node-rs/crc32');
+    const slab = randomBytes(64 * 1024);
+    for (const [start, end] of [[0, 0], [0, 1], [3, 1_400], [17, 64 * 1024], [1, 9]]) {
+      // Subarrays at odd offsets too: kafkajs checksums a slice of its encoder's buffer.
+      const part = slab.subarray(start, end);
+      expect(crc32C(part)).toBe(javascriptCrc32C(part));
+    }
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283); // the CRC-32C check value
+  });
+
+  it('groups a batch by partition by pushing onto lists, keeping each partition in send order', () => {
+    // The unpatched version copied a partition's list for every message (quadratic in a round).
+    expect(readFileSync(kafkajsSource('producer/groupMessagesPerPartition.js'), 'utf8')).not.toContain('[...current, message]');
+    const messages = Array.from({ length: 1_000 }, (_, n) => ({ key: `k${n}` }));
+    const grouped = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }],
+      messages,
+      partitioner: ({ message }: { message: { key: string } }) => Number(message.key.slice(1)) % 2,
+    });
+    expect(grouped[0].map((m) => m.key)).toEqual(messages.filter((_, n) => n % 2 === 0).map((m) => m.key));
+    expect(grouped[1].map((m) => m.key)).toEqual(messages.filter((_, n) => n % 2 === 1).map((m) => m.key));
   });
 });

@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import { KeyHashPartitioner } from '@backbone/messaging';
 import { readBinaryCopy } from '@backbone/persistence';
 import { OutboxBacklog, readOutboxBacklog } from './outbox-backlog';
 
@@ -223,7 +223,8 @@ export class OutboxRelay {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // The Java client's partition for each key (the DefaultPartitioner's), at a fraction of its cost.
+        createPartitioner: KeyHashPartitioner,
       });
       await producer.connect();
       this.producer = producer;
