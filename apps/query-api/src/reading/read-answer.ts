@@ -1,4 +1,5 @@
 import type { DataCategory } from '@backbone/access-control';
+import { jsonString as q } from '@backbone/platform';
 import type { VisibleItem } from '@backbone/recipient-model';
 
 /*
@@ -13,16 +14,15 @@ import type { VisibleItem } from '@backbone/recipient-model';
  */
 export function itemJson(item: VisibleItem): string {
   // Written out rather than JSON.stringify of an object per item: this runs for every item of every
-  // answer and was the query API's largest cost of its own. Free text goes through JSON.stringify.
-  const q = JSON.stringify;
+  // answer and was the query API's largest cost of its own. Every string goes through jsonString.
   return (
     `{"itemKey":${q(item.itemKey)},"category":${q(item.category)},"eventType":${q(item.eventType)},"status":${q(item.status)}` +
-    `,"occurredAt":"${item.access.occurredAt.toISOString()}","custodian":${q(item.access.custodian)},"eventId":${q(item.eventId)}` +
+    `,"occurredAt":"${item.occurredAtText}","custodian":${q(item.access.custodian)},"eventId":${q(item.eventId)}` +
     `,"dataRef":${item.dataRef === null ? 'null' : q(item.dataRef)},"basis":"${item.decision.reason}"` +
     `${item.decision.flags.emergency ? ',"emergency":true' : ''}${item.content === null ? '' : `,"event":${item.content}`}}`
   );
 }
 
 export function viewJson(accessId: string, categories: readonly DataCategory[] | undefined, items: readonly VisibleItem[]): string {
-  return `{"accessId":${JSON.stringify(accessId)},"categories":${JSON.stringify(categories ?? null)},"count":${items.length},"items":[${items.map(itemJson).join(',')}]}`;
+  return `{"accessId":${q(accessId)},"categories":${JSON.stringify(categories ?? null)},"count":${items.length},"items":[${items.map(itemJson).join(',')}]}`;
 }
