@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { KeyHashPartitioner, murmur2 } from './key-partitioner';
+
 // kafkajs's own murmur2 (Long arithmetic), the reference our 32-bit version must equal.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkajsMurmur2: (key: string | Buffer) => number = require('kafkajs/src/producer/partitioners/default/murmur2');
-import { KeyHashPartitioner, murmur2 } from './key-partitioner';
 
 const partitions = (count: number): PartitionMetadata[] =>
   Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] }));
