@@ -11,8 +11,8 @@
 // Three runs of 2 and 3; medians are reported. Goals: >= 2,000 requests/s, p99 <= 20 ms.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
 import { join } from 'node:path';
+import { Pool } from 'undici';
 import { DevIssuer } from '@backbone/auth';
 import { exampleEvent, SchemaSet } from '@backbone/contracts';
 import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
@@ -65,27 +65,16 @@ async function statements(pipeline: Pipeline): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** POST /patients/summary through node:http with keep-alive; resolves with the item count, rejects on anything but 200. */
+/** POST /patients/summary through undici's pool with keep-alive (see ingestClient); resolves with the item count, rejects on anything but 200. */
 function summaryClient(token: string) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  return (fnr: string) =>
-    new Promise<number>((resolve, reject) => {
-      const body = JSON.stringify({ patient: { system: 'FNR', value: fnr } });
-      const req = http.request(
-        { host: '127.0.0.1', port: QUERY_PORT, path: '/patients/summary', method: 'POST', agent, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Content-Length': Buffer.byteLength(body) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode} ${text.slice(0, 300)}`));
-            resolve(Number(/"count":(\d+)/.exec(text)?.[1] ?? -1));
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const pool = new Pool(`http://127.0.0.1:${QUERY_PORT}`, { connections: 256 });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  return async (fnr: string) => {
+    const response = await pool.request({ path: '/patients/summary', method: 'POST', headers, body: JSON.stringify({ patient: { system: 'FNR', value: fnr } }) });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode} ${text.slice(0, 300)}`);
+    return Number(/"count":(\d+)/.exec(text)?.[1] ?? -1);
+  };
 }
 
 async function main(): Promise<void> {

@@ -22,7 +22,8 @@ export async function freshDatabase(name: string): Promise<string> {
 export function startBuiltApp(app: 'access-projector' | 'recipient-projector' | 'outbox-relay' | 'query-api', databaseUrl: string, port: number, env: Record<string, string>): ChildProcess {
   return spawn('node', [...nodeArgsWith('BENCH_APP_NODE_ARGS'), join(ROOT, 'dist', 'apps', app, 'main.js')], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_APP_LOGS=1 shows the apps' standard output too (e.g. with BENCH_APP_NODE_ARGS=--trace-gc).
+    stdio: ['ignore', process.env.BENCH_APP_LOGS ? 'inherit' : 'ignore', 'inherit'],
     env: { ...process.env, ...serviceEnv(), PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'error', ...env },
   });
 }
