@@ -46,6 +46,7 @@ export type PartitionOffsets = Array<{ partition: number; offset: string }>;
  * most ten seconds: a topic that really is missing still fails the test.
  */
 export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOffsets> {
+  await catalogTopicsExist(kafka);
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -60,6 +61,21 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOf
   } finally {
     await admin.disconnect();
   }
+}
+
+let catalogProvisioning: Promise<unknown> | undefined;
+
+/**
+ * The catalog's topics, created if missing, once per test file. A test may be the first client a
+ * fresh cluster sees (jest runs the files that failed last time first): the services create the
+ * topics when they start, but a test reads where the topics end before it starts them.
+ */
+function catalogTopicsExist(kafka: Kafka): Promise<unknown> {
+  catalogProvisioning ??= provisionTopics(kafka, loadTopicCatalog()).catch((error: unknown) => {
+    catalogProvisioning = undefined;
+    throw error;
+  });
+  return catalogProvisioning;
 }
 
 function retriableMetadataError(error: unknown): boolean {
