@@ -142,7 +142,8 @@ async function main(): Promise<void> {
         p50: round1(percentile(openLatencies, 50)),
         p99: round1(percentile(openLatencies, 99)),
         // The query API's own view of the same requests (from arrival to answer, to its histogram's
-        // resolution): far below the client's, and the time went into queueing for the shared cores.
+        // resolution): if it is far below the client's, the time went into the load generator or the
+        // network, not the service.
         serverP50AtMostMs: bucketPercentile(serverBefore, serverAfter, 50) * 1000,
         serverP99AtMostMs: bucketPercentile(serverBefore, serverAfter, 99) * 1000,
         cpu: openCpu(),

@@ -40,10 +40,7 @@ export type PartitionOffsets = Array<{ partition: number; offset: string }>;
 
 /**
  * Where each partition of a topic ends now. Right after a fresh broker creates a topic it may still
- * answer "not the leader", or "does not host this topic-partition" while the topic's metadata
- * spreads, for a moment. The first is retriable; kafkajs's admin gives up on the second at once
- * (wrapped as non-retriable, it takes it for a missing topic), so both are retried here, for at
- * most ten seconds: a topic that really is missing still fails the test.
+ * answer "not the leader" for a moment; that error is retriable, so it is retried.
  */
 export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOffsets> {
   await catalogTopicsExist(kafka);
@@ -54,7 +51,7 @@ export async function topicEnd(kafka: Kafka, topic: string): Promise<PartitionOf
       try {
         return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high })).sort((a, b) => a.partition - b.partition);
       } catch (error) {
-        if (!retriableMetadataError(error) || attempt >= 40) throw error;
+        if (!(error as { retriable?: boolean }).retriable || attempt >= 40) throw error;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
@@ -76,11 +73,6 @@ function catalogTopicsExist(kafka: Kafka): Promise<unknown> {
     throw error;
   });
   return catalogProvisioning;
-}
-
-function retriableMetadataError(error: unknown): boolean {
-  const { retriable, cause } = error as { retriable?: boolean; cause?: { type?: string } };
-  return retriable === true || cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
 }
 
 /** Points a consumer group that has never run at the given offsets of a topic (it must have no members). */
