@@ -99,16 +99,14 @@ class DecimalType extends types.LogicalType {
   }
 
   private unscaledBytesOf(text: string): Buffer | undefined {
+    const short = this.shortUnscaled(text);
+    if (short !== undefined) return short === null ? undefined : twosComplementOf(short);
     if (!DECIMAL.test(text)) return undefined;
     const [whole, fraction = ''] = text.replace('-', '').split('.');
     if (fraction.length > this.scale) return undefined;
     const digits = (whole + fraction.padEnd(this.scale, '0')).replace(/^0+(?=\d)/, '');
     if (digits.length > this.precision) return undefined;
-    const negative = text.startsWith('-');
-    // Measurements and doses have few digits: plain numbers are exact below 2^53 and several
-    // times cheaper than BigInt, which was the costliest step of validating a lab result.
-    if (digits.length <= 15) return twosComplementOf(negative ? -Number(digits) : Number(digits));
-    let unscaled = BigInt(digits) * (negative ? -1n : 1n);
+    let unscaled = BigInt(digits) * (text.startsWith('-') ? -1n : 1n);
     const bytes: number[] = [];
     // Emit bytes until the remaining value is only sign extension.
     do {
@@ -116,6 +114,46 @@ class DecimalType extends types.LogicalType {
       unscaled >>= 8n;
     } while (!((unscaled === 0n && (bytes[0] & 0x80) === 0) || (unscaled === -1n && (bytes[0] & 0x80) !== 0)));
     return Buffer.from(bytes);
+  }
+
+  /**
+   * The unscaled value of a decimal of up to 15 significant digits in one pass over its text, as a
+   * plain number (exact below 2^53); null when the text is no decimal of this scale and precision;
+   * undefined when it is longer, for BigInt to work out. Measurements and doses are short, and
+   * the regular expressions, splits and BigInt of the general path were the costliest step of
+   * validating a lab result.
+   */
+  private shortUnscaled(text: string): number | null | undefined {
+    const length = text.length;
+    const negative = length > 0 && text.charCodeAt(0) === 45; // '-'
+    let unscaled = 0;
+    let significant = 0;
+    let fractionDigits = -1; // -1: no decimal point yet
+    let digits = 0;
+    for (let i = negative ? 1 : 0; i < length; i += 1) {
+      const c = text.charCodeAt(i);
+      if (c === 46) {
+        // '.': once, after at least one digit
+        if (fractionDigits >= 0 || digits === 0) return null;
+        fractionDigits = 0;
+        continue;
+      }
+      if (c < 48 || c > 57) return null;
+      digits += 1;
+      if (fractionDigits >= 0) fractionDigits += 1;
+      if (significant > 0 || c !== 48) significant += 1;
+      if (significant > 15) return undefined;
+      unscaled = unscaled * 10 + (c - 48);
+    }
+    if (digits === 0 || fractionDigits === 0) return null; // no digits, or nothing after the point
+    const fraction = fractionDigits < 0 ? 0 : fractionDigits;
+    if (fraction > this.scale) return null;
+    // Digits of the unscaled integer: the significant ones and the zeros the scale appends (or one zero).
+    const width = significant === 0 ? 1 : significant + this.scale - fraction;
+    if (width > this.precision) return null;
+    if (width > 15) return undefined;
+    unscaled *= 10 ** (this.scale - fraction);
+    return negative ? -unscaled : unscaled;
   }
 
   override _resolve(type: Type) {
@@ -129,14 +167,17 @@ class DecimalType extends types.LogicalType {
 
 /** The shortest big-endian two's complement of a safe integer (the Avro decimal's unscaled value). */
 function twosComplementOf(unscaled: number): Buffer {
-  const bytes: number[] = [];
+  // Bytes needed: the value's own, and room for its sign bit.
+  let size = 1;
+  for (let bound = 128; size < 7 && (unscaled >= bound || unscaled < -bound); bound *= 256) size += 1;
+  const bytes = Buffer.allocUnsafe(size);
   let rest = unscaled;
-  do {
+  for (let i = size - 1; i >= 0; i -= 1) {
     const low = ((rest % 256) + 256) % 256;
-    bytes.unshift(low);
+    bytes[i] = low;
     rest = (rest - low) / 256;
-  } while (!((rest === 0 && (bytes[0] & 0x80) === 0) || (rest === -1 && (bytes[0] & 0x80) !== 0)));
-  return Buffer.from(bytes);
+  }
+  return bytes;
 }
 
 export const LOGICAL_TYPES = {

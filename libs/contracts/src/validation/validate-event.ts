@@ -101,9 +101,10 @@ export function validateEvent<T = Record<string, unknown>>(
   const fullName = schemas.resolveEventType(eventType);
   if (!fullName) return { ok: false, errors: [{ field: 'envelope.eventType', rule: `unknown event type ${eventType}` }] };
   const type = schemas.type(fullName);
+  const shape = shapeOf(schemas, type);
   const errors: FieldError[] = [];
 
-  collectUndeclaredFields(type, input, [], errors);
+  collectUndeclaredFields(shape, input, [], errors);
   // The hook-less check is several times faster; the hook only runs to explain a failure.
   if (!type.isValid(input)) {
     type.isValid(input, {
@@ -119,130 +120,149 @@ export function validateEvent<T = Record<string, unknown>>(
   if (envelopeType !== fullName.split('.').pop()) {
     errors.push({ field: 'envelope.eventType', rule: `must be ${fullName.split('.').pop()} for this event` });
   }
-  checkSemantics(schemas, type, input, [], errors, options);
+  checkSemantics(shape, input, [], errors, options);
   if (errors.length > 0) return { ok: false, eventType: fullName, errors };
   if (options.normalize === false) return { ok: true, eventType: fullName, event: input as T };
   // clone applies defaults for omitted optional fields and turns ISO strings into Dates.
   return { ok: true, eventType: fullName, event: type.clone(input, { wrapUnions: false }) as T };
 }
 
-const declaredFields = new WeakMap<Type, Map<string, Type>>();
-
-function fieldsOf(type: types.RecordType): Map<string, Type> {
-  let fields = declaredFields.get(type);
-  if (!fields) declaredFields.set(type, (fields = new Map(type.fields.map((f) => [f.name, f.type]))));
-  return fields;
-}
-
-function collectUndeclaredFields(type: Type, value: unknown, path: string[], errors: FieldError[]): void {
-  if (value === null || value === undefined || typeof value !== 'object') return;
-  const inner = unwrap(type);
-  if (inner instanceof types.RecordType && !Array.isArray(value)) {
-    const declared = fieldsOf(inner);
-    for (const key in value as Record<string, unknown>) {
-      const fieldType = declared.get(key);
-      if (!fieldType) {
-        errors.push({ field: [...path, key].join('.'), rule: `is not a field of ${inner.name?.split('.').pop()}` });
-      } else {
-        path.push(key);
-        collectUndeclaredFields(fieldType, (value as Record<string, unknown>)[key], path, errors);
-        path.pop();
-      }
-    }
-  } else if (inner instanceof types.ArrayType && Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1) {
-      path.push(String(index));
-      collectUndeclaredFields(inner.itemsType, value[index], path, errors);
-      path.pop();
-    }
-  }
-}
-
-interface FieldPlan {
-  name: string;
-  type: Type;
-  identifier?: { label: string; check: (value: string) => Check };
-  /** Whether anything below this field can need a check (records, arrays of records). */
+/**
+ * What the two walks over an event need to know of one schema type, worked out once per type:
+ * validation runs per event, and asking avsc's types (instanceof, union branches, field lists)
+ * at every value was half of validating one. Nullable unions are looked through.
+ */
+interface Shape {
+  /** Records: the declared fields by name (for undeclared-field errors) and in order (for the checks). */
+  record?: RecordShape;
+  /** Arrays: the items' shape. */
+  items?: Shape;
+  /** Whether a value of this type can hold anything to walk into (a record or an array). */
+  walk: boolean;
+  /** Whether anything below a value of this type can need a semantic check (a record somewhere below). */
   nested: boolean;
 }
 
-interface RecordPlan {
+interface FieldShape {
+  name: string;
+  shape: Shape;
+  identifier?: { label: string; check: (value: string) => Check };
+}
+
+interface RecordShape {
+  /** The record's short name, for "is not a field of ..." errors. */
+  shortName: string;
+  declared: Map<string, Shape>;
+  fields: FieldShape[];
   isPatientIdentifier: boolean;
   isCodedValue: boolean;
   isObservation: boolean;
-  fields: FieldPlan[];
 }
 
-// What to check in each record type, worked out once per schema set: validation runs per event.
-const plans = new WeakMap<SchemaSet, Map<string, RecordPlan>>();
+const LEAF: Shape = { walk: false, nested: false };
+const shapes = new WeakMap<Type, Shape>();
 
 function unwrap(type: Type): Type {
   return nullableBranch(type) ?? type;
 }
 
-function planFor(schemas: SchemaSet, type: types.RecordType): RecordPlan {
-  let byName = plans.get(schemas);
-  if (!byName) plans.set(schemas, (byName = new Map()));
-  const name = type.name ?? '';
-  let plan = byName.get(name);
-  if (!plan) {
-    const declared = new Map((schemas.get(name).schema.fields ?? []).map((f) => [f.name, f as { 'x-identifier'?: string }]));
-    const valueType = type.fields.find((f) => f.name === 'value');
-    plan = {
-      isPatientIdentifier: name === PATIENT_IDENTIFIER,
-      isCodedValue: name === CODED_VALUE,
-      isObservation: type.fields.some((f) => f.name === 'code') && !!valueType && (unwrap(valueType.type) as types.RecordType).name === QUANTITY,
-      fields: type.fields.map((field) => {
-        const inner = unwrap(field.type);
-        const element = inner instanceof types.ArrayType ? unwrap(inner.itemsType) : inner;
-        const identifier = declared.get(field.name)?.['x-identifier'];
-        return {
-          name: field.name,
-          type: field.type,
-          identifier: identifier ? IDENTIFIER_CHECKS[identifier] : undefined,
-          nested: element instanceof types.RecordType,
-        };
-      }),
-    };
-    byName.set(name, plan);
+function shapeOf(schemas: SchemaSet, type: Type): Shape {
+  const known = shapes.get(type);
+  if (known) return known;
+  const inner = unwrap(type);
+  if (inner !== type) {
+    const shape = shapeOf(schemas, inner);
+    shapes.set(type, shape);
+    return shape;
   }
-  return plan;
+  if (inner instanceof types.ArrayType) {
+    const items = shapeOf(schemas, inner.itemsType);
+    const shape: Shape = { items, walk: true, nested: items.nested };
+    shapes.set(type, shape);
+    return shape;
+  }
+  if (!(inner instanceof types.RecordType)) {
+    shapes.set(type, LEAF);
+    return LEAF;
+  }
+  const name = inner.name ?? '';
+  const record: RecordShape = {
+    shortName: name.split('.').pop() ?? name,
+    declared: new Map(),
+    fields: [],
+    isPatientIdentifier: name === PATIENT_IDENTIFIER,
+    isCodedValue: name === CODED_VALUE,
+    isObservation: false,
+  };
+  // Registered before the fields are worked out, so a record that (indirectly) holds itself ends.
+  const shape: Shape = { record, walk: true, nested: true };
+  shapes.set(type, shape);
+  const declaredFields = new Map((schemas.get(name).schema.fields ?? []).map((f) => [f.name, f as { 'x-identifier'?: string }]));
+  for (const field of inner.fields) {
+    const fieldShape = shapeOf(schemas, field.type);
+    const identifier = declaredFields.get(field.name)?.['x-identifier'];
+    record.declared.set(field.name, fieldShape);
+    record.fields.push({ name: field.name, shape: fieldShape, identifier: identifier ? IDENTIFIER_CHECKS[identifier] : undefined });
+  }
+  const valueType = inner.fields.find((f) => f.name === 'value');
+  record.isObservation = inner.fields.some((f) => f.name === 'code') && !!valueType && (unwrap(valueType.type) as types.RecordType).name === QUANTITY;
+  return shape;
 }
 
-function checkSemantics(
-  schemas: SchemaSet,
-  type: Type,
-  value: unknown,
-  path: string[],
-  errors: FieldError[],
-  options: ValidationOptions,
-): void {
-  if (value === null || value === undefined) return;
-  const inner = unwrap(type);
-  if (inner instanceof types.ArrayType) {
-    const items = value as unknown[];
-    for (let index = 0; index < items.length; index += 1) {
+function collectUndeclaredFields(shape: Shape, value: unknown, path: string[], errors: FieldError[]): void {
+  if (value === null || typeof value !== 'object') return;
+  const { record, items } = shape;
+  if (record) {
+    if (Array.isArray(value)) return;
+    const declared = record.declared;
+    for (const key in value as Record<string, unknown>) {
+      const fieldShape = declared.get(key);
+      if (!fieldShape) {
+        errors.push({ field: [...path, key].join('.'), rule: `is not a field of ${record.shortName}` });
+      } else if (fieldShape.walk) {
+        path.push(key);
+        collectUndeclaredFields(fieldShape, (value as Record<string, unknown>)[key], path, errors);
+        path.pop();
+      }
+    }
+  } else if (items && items.walk && Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
       path.push(String(index));
-      checkSemantics(schemas, inner.itemsType, items[index], path, errors, options);
+      collectUndeclaredFields(items, value[index], path, errors);
+      path.pop();
+    }
+  }
+}
+
+const at = (path: string[], field: string) => [...path, field].join('.');
+
+/** The identifier and code rules, over a value that has passed the schema check. */
+function checkSemantics(shape: Shape, value: unknown, path: string[], errors: FieldError[], options: ValidationOptions): void {
+  if (value === null || value === undefined) return;
+  const { record: plan, items } = shape;
+  if (items) {
+    if (!items.nested) return;
+    const values = value as unknown[];
+    for (let index = 0; index < values.length; index += 1) {
+      path.push(String(index));
+      checkSemantics(items, values[index], path, errors, options);
       path.pop();
     }
     return;
   }
-  if (!(inner instanceof types.RecordType)) return;
+  if (!plan) return;
   const record = value as Record<string, unknown>;
-  const plan = planFor(schemas, inner);
-  const at = (field: string) => [...path, field].join('.');
 
   if (plan.isPatientIdentifier) {
     const result = checkPatientIdentifier(record.system as never, record.value as string, {
       allowSynthetic: options.allowSyntheticIdentifiers ?? false,
     });
-    if (!result.ok) errors.push({ field: at('value'), rule: `${record.system}: ${result.rule}` });
+    if (!result.ok) errors.push({ field: at(path, 'value'), rule: `${record.system}: ${result.rule}` });
   }
   if (plan.isCodedValue) {
     const codeCheck = CODE_CHECKS[record.system as string];
     const result = codeCheck?.check(record.code as string);
-    if (result && !result.ok) errors.push({ field: at('code'), rule: `${codeCheck.label}: ${result.rule}` });
+    if (result && !result.ok) errors.push({ field: at(path, 'code'), rule: `${codeCheck.label}: ${result.rule}` });
   }
   if (plan.isObservation) checkUnitAgainstLoinc(record, path, errors);
 
@@ -250,11 +270,11 @@ function checkSemantics(
     const child = record[field.name];
     if (field.identifier && typeof child === 'string') {
       const result = field.identifier.check(child);
-      if (!result.ok) errors.push({ field: at(field.name), rule: `${field.identifier.label}: ${result.rule}` });
+      if (!result.ok) errors.push({ field: at(path, field.name), rule: `${field.identifier.label}: ${result.rule}` });
     }
-    if (field.nested && child !== null && child !== undefined) {
+    if (field.shape.nested && child !== null && child !== undefined) {
       path.push(field.name);
-      checkSemantics(schemas, field.type, child, path, errors, options);
+      checkSemantics(field.shape, child, path, errors, options);
       path.pop();
     }
   }
