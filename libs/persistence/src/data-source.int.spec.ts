@@ -49,4 +49,31 @@ describe('the backbone data source against PostgreSQL', () => {
       client.release();
     }
   });
+
+  it("stores a batch's outbox row compressed with lz4: a batch's records repeat one another", async () => {
+    const client = await pgPoolOf(plain).connect();
+    try {
+      await client.query('BEGIN');
+      // 1,000 records of ~1 KB that share their layout and most of their text, as a batch's do.
+      const record = (n: number) => Buffer.from(`${randomUUID()}|DocumentPublished|Oslo universitetssykehus HF|urn:oid:2.16.578.1.12.4.1.1.9602|${n}|`.repeat(8));
+      const values = Array.from({ length: 1_000 }, (_, n) => record(n));
+      const ids = values.map(() => randomUUID());
+      await client.query(
+        `INSERT INTO outbox (event_ids, event_types, topics, message_keys, message_values, value_lengths, last_event_seq, event_count)
+         VALUES ($1::uuid[], $2::text[], $3::text[], $4::text[], $5, $6::int[], 0, 1000)`,
+        [ids, ids.map(() => 'DocumentPublished'), ids.map(() => 'clinical.documents.v1'), ids.map((id) => id.slice(0, 22)), Buffer.concat(values), values.map((v) => v.length)],
+      );
+      const { rows } = await client.query<{ method: string; stored: number; length: number; types_method: string }>(
+        `SELECT pg_column_compression(message_values) AS method, pg_column_size(message_values) AS stored, length(message_values) AS length,
+                pg_column_compression(event_types) AS types_method
+           FROM outbox WHERE event_ids[1] = $1::uuid`,
+        [ids[0]],
+      );
+      expect(rows).toEqual([{ method: 'lz4', stored: expect.any(Number), length: Buffer.concat(values).length, types_method: 'lz4' }]);
+      expect(rows[0].stored).toBeLessThan(rows[0].length / 4);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
 });

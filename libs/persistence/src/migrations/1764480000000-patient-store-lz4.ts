@@ -20,9 +20,15 @@ export class PatientStoreLz41764480000000 implements MigrationInterface {
 
 /** Sets the compression of a patient store's content column, where the server has that method. */
 export function patientStoreCompression(table: string, method: 'lz4' | 'pglz'): string {
+  return columnCompression(table, ['content'], method);
+}
+
+/** Sets the compression of columns of a table, where the server has that method (built with it). */
+export function columnCompression(table: string, columns: readonly string[], method: 'lz4' | 'pglz'): string {
+  const alter = columns.map((column) => `ALTER COLUMN ${column} SET COMPRESSION ${method}`).join(', ');
   return `DO $$ BEGIN
       IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND '${method}' = ANY (enumvals)) THEN
-        EXECUTE 'ALTER TABLE ${table} ALTER COLUMN content SET COMPRESSION ${method}';
+        EXECUTE 'ALTER TABLE ${table} ${alter}';
       END IF;
     END $$`;
 }
