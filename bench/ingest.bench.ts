@@ -9,7 +9,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { EventTypeName, exampleEvent, SchemaSet, syntheticFnr } from '@backbone/contracts';
-import { cpuAccount, pidFromFile, pidsOf } from './support/cpu';
+import { cpuAccount, pidFromFile, pidsOf, withChildren } from './support/cpu';
 import { benchDatabaseUrl } from './support/database-url';
 import { atFixedRate } from './support/fixed-rate';
 import { histogramAt } from './support/prometheus';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const throughput: number[] = [];
     const acceptRates: number[] = [];
     const cpuParts = {
-      ingest_api: () => (app.pid ? [app.pid] : []),
+      ingest_api: () => withChildren(app.pid),
       outbox_relay: () => (relay.pid ? [relay.pid] : []),
       load_generator: () => [process.pid],
       postgres: () => pidsOf('postgres'),

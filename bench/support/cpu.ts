@@ -49,3 +49,13 @@ export const pidFromFile = (path: string): number[] => {
     return [];
   }
 };
+
+/** A process and its live children: a clustered app's primary and its workers (HTTP_WORKERS). */
+export const withChildren = (pid: number | undefined): number[] => {
+  if (!pid) return [];
+  try {
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number)];
+  } catch {
+    return [pid];
+  }
+};

@@ -32,10 +32,12 @@ export const databaseEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 });
 
-export const httpEnv = (defaultPort: number) =>
+export const httpEnv = (defaultPort: number, defaultWorkers = 1) =>
   z.object({
     PORT: z.coerce.number().int('must be an integer').min(1).max(65535, 'must be a TCP port (1-65535)').default(defaultPort),
     HOST: z.string().min(1).default('127.0.0.1'),
+    /** Worker processes serving the port (node:cluster), each on its own core; 1: this process serves it. */
+    HTTP_WORKERS: z.coerce.number().int('must be an integer').min(1).max(64).default(defaultWorkers),
   });
 
 export const logEnv = z.object({

@@ -1,9 +1,11 @@
+import cluster from 'node:cluster';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { ConfigError, loadConfig } from '@backbone/config';
+import { superviseWorkers } from './cluster';
 import { jsonBodyParser, ProblemDetailsFilter } from './problem';
 
 /** The token under which an app's module provides Nest's logger (the observability lib's pino logger). */
@@ -65,9 +67,11 @@ export async function createHttpApp(module: DynamicModule, options: HttpAppOptio
 
 /**
  * The whole of an app's `main.ts`: parse the environment (a bad value stops the app with one line
- * naming the variables), build the app module from the config, and listen.
+ * naming the variables), build the app module from the config, and listen. With HTTP_WORKERS
+ * above 1 this process only supervises that many workers, each of which builds and serves the app
+ * on the same port (see cluster.ts).
  */
-export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: string }>>(
+export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: string; HTTP_WORKERS?: number }>>(
   envSchema: S,
   appModule: (config: z.infer<S>) => DynamicModule,
   options: HttpAppOptions | ((config: z.infer<S>) => HttpAppOptions),
@@ -80,6 +84,11 @@ export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: strin
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${name}: ${error.message}\n`);
     process.exit(1);
+  }
+  const workers = config.HTTP_WORKERS ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    superviseWorkers(typeof options === 'function' ? options(config).name : options.name, workers);
+    return;
   }
   const app = await createHttpApp(appModule(config), typeof options === 'function' ? options(config) : options);
   (app.getHttpServer() as import('node:http').Server).headersTimeout = 66_000;

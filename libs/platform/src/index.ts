@@ -3,3 +3,4 @@ export * from './problem';
 export * from './retry';
 export * from './deterministic-uuid';
 export * from './json-text';
+export * from './cluster';
