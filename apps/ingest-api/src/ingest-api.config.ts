@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { httpEnv, patientKeyEnv, repoRoot, stackEnv } from '@backbone/config';
+import { httpEnv, patientKeyEnv, repoRoot, stackEnv, workersEnv } from '@backbone/config';
 import { authEnvFor } from '@backbone/auth';
 import { z } from 'zod';
 
 export const ingestApiEnv = stackEnv
+  .extend(httpEnv(3000).shape)
   // Two workers: parsing, validating and encoding events is JavaScript on one core per process,
   // and one process was the bottleneck of batch ingest with the machine's other core half idle.
-  .extend(httpEnv(3000, 2).shape)
+  .extend(workersEnv(2).shape)
   .extend(patientKeyEnv.shape)
   .extend({
     /** The declarative registry of publishing clients. */

@@ -32,11 +32,19 @@ export const databaseEnv = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 });
 
-export const httpEnv = (defaultPort: number, defaultWorkers = 1) =>
+export const httpEnv = (defaultPort: number) =>
   z.object({
     PORT: z.coerce.number().int('must be an integer').min(1).max(65535, 'must be a TCP port (1-65535)').default(defaultPort),
     HOST: z.string().min(1).default('127.0.0.1'),
-    /** Worker processes serving the port (node:cluster), each on its own core; 1: this process serves it. */
+  });
+
+/**
+ * Worker processes serving an app's port (node:cluster), each able to use a core of its own; 1:
+ * the process serves it itself. Only for apps whose instances share nothing but PostgreSQL (the
+ * ingest API): a relay or a projector holds a leader lock or a consumer's state in memory.
+ */
+export const workersEnv = (defaultWorkers: number) =>
+  z.object({
     HTTP_WORKERS: z.coerce.number().int('must be an integer').min(1).max(64).default(defaultWorkers),
   });
 
