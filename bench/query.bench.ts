@@ -17,7 +17,7 @@ import { DevIssuer } from '@backbone/auth';
 import { exampleEvent, SchemaSet } from '@backbone/contracts';
 import { RECIPIENT_MODEL, recipientModelTables } from '@backbone/recipient-model';
 import { patientKeySecret, syntheticPatients, type SyntheticPatient } from './support/clinical-load';
-import { cpuAccount, pidsOf } from './support/cpu';
+import { cpuAccount, pidsOf, withChildren } from './support/cpu';
 import { atFixedRate } from './support/fixed-rate';
 import { waitReady } from './support/ingest-process';
 import { startBuiltApp } from './support/projector-process';
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 2_000; i += 1) await check(patients[i % patients.length].fnr);
 
     const accountFor = () =>
-      cpuAccount({ query_api: () => [queryApi!.pid ?? 0], outbox_relay: () => [pipeline.pids['outbox-relay']], postgres: () => pidsOf('postgres'), load_generator: () => [process.pid] });
+      cpuAccount({ query_api: () => withChildren(queryApi!.pid), outbox_relay: () => [pipeline.pids['outbox-relay']], postgres: () => pidsOf('postgres'), load_generator: () => [process.pid] });
     const throughputRuns: Array<{ perSecond: number; p50: number; p99: number; cpu: Record<string, number>; transactionsPerRequest: number }> = [];
     const latencyRuns: Array<{ rate: number; p50: number; p99: number; serverP50AtMostMs: number; serverP99AtMostMs: number; cpu: Record<string, number> }> = [];
     const serverHistogram = () => histogramAt(`http://127.0.0.1:${QUERY_PORT}/metrics`, 'backbone_http_request_duration_seconds', { route: '/patients/summary', status: '200' });
