@@ -3,6 +3,18 @@ import fc from 'fast-check';
 import { LOGICAL_TYPES } from './logical-types';
 
 const parse = (schema: object) => Type.forSchema(schema as never, { logicalTypes: LOGICAL_TYPES });
+const plainBytes = Type.forSchema('bytes' as never);
+
+/** The shortest big-endian two's complement of an integer, by BigInt arithmetic: the reference. */
+function twosComplementReference(unscaled: bigint): Buffer {
+  const bytes: number[] = [];
+  let rest = unscaled;
+  do {
+    bytes.unshift(Number(rest & 0xffn));
+    rest >>= 8n;
+  } while (!((rest === 0n && (bytes[0] & 0x80) === 0) || (rest === -1n && (bytes[0] & 0x80) !== 0)));
+  return Buffer.from(bytes);
+}
 
 describe('logical types', () => {
   const decimal = parse({ type: 'bytes', logicalType: 'decimal', precision: 18, scale: 6 });
@@ -24,16 +36,7 @@ describe('logical types', () => {
 
   it('writes the shortest two\'s complement for decimals of up to 15 digits, as for longer ones', () => {
     // Short decimals take a plain-number path; the reference here is BigInt arithmetic.
-    const plainBytes = Type.forSchema('bytes' as never);
-    const reference = (unscaled: bigint): Buffer => {
-      const bytes: number[] = [];
-      let rest = unscaled;
-      do {
-        bytes.unshift(Number(rest & 0xffn));
-        rest >>= 8n;
-      } while (!((rest === 0n && (bytes[0] & 0x80) === 0) || (rest === -1n && (bytes[0] & 0x80) !== 0)));
-      return Buffer.from(bytes);
-    };
+    const reference = twosComplementReference;
     fc.assert(
       fc.property(fc.bigInt({ min: -(10n ** 15n) + 1n, max: 10n ** 15n - 1n }), (unscaled) => {
         const negative = unscaled < 0n;
@@ -49,20 +52,13 @@ describe('logical types', () => {
   it('accepts and encodes any text as the decimal grammar, scale and precision say', () => {
     // Short decimals are scanned in one pass; the reference is the rule as written: -?digits[.digits],
     // at most `scale` fraction digits, at most `precision` digits once scaled, BigInt arithmetic.
-    const plainBytes = Type.forSchema('bytes' as never);
     const reference = (text: string, scale: number, precision: number): Buffer | undefined => {
       if (!/^-?\d+(\.\d+)?$/.test(text)) return undefined;
       const [whole, fraction = ''] = text.replace('-', '').split('.');
       if (fraction.length > scale) return undefined;
       const digits = (whole + fraction.padEnd(scale, '0')).replace(/^0+(?=\d)/, '');
       if (digits.length > precision) return undefined;
-      let rest = BigInt(digits) * (text.startsWith('-') ? -1n : 1n);
-      const bytes: number[] = [];
-      do {
-        bytes.unshift(Number(rest & 0xffn));
-        rest >>= 8n;
-      } while (!((rest === 0n && (bytes[0] & 0x80) === 0) || (rest === -1n && (bytes[0] & 0x80) !== 0)));
-      return Buffer.from(bytes);
+      return twosComplementReference(BigInt(digits) * (text.startsWith('-') ? -1n : 1n));
     };
     fc.assert(
       fc.property(
