@@ -69,6 +69,12 @@ describe('the backbone data source against PostgreSQL', () => {
            FROM outbox WHERE event_ids[1] = $1::uuid`,
         [ids[0]],
       );
+      // A server built without lz4 keeps the values as they were (uncompressed): the migration skips it.
+      const { rows: methods } = await client.query<{ lz4: boolean }>("SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'");
+      if (!methods[0].lz4) {
+        expect(rows[0].method).toBeNull();
+        return;
+      }
       expect(rows).toEqual([{ method: 'lz4', stored: expect.any(Number), length: Buffer.concat(values).length, types_method: 'lz4' }]);
       expect(rows[0].stored).toBeLessThan(rows[0].length / 4);
     } finally {

@@ -9,19 +9,26 @@ import { join } from 'node:path';
 const APP = `
 const cluster = require('node:cluster');
 const http = require('node:http');
-const { Counter, Gauge, Registry, AggregatorRegistry } = require(${JSON.stringify(require.resolve('prom-client'))});
-const { superviseWorkers, metricsOfAllWorkers } = require(${JSON.stringify(join(__dirname, 'cluster.ts'))});
+const { Counter, Gauge, Registry } = require(${JSON.stringify(require.resolve('prom-client'))});
+const { superviseWorkers, metricsOfAllWorkers, offerMetricsToPrimary } = require(${JSON.stringify(join(__dirname, 'cluster.ts'))});
 if (cluster.isPrimary) {
   superviseWorkers('probe', 2);
+} else if (process.env.PROBE_FAIL_TO_START) {
+  process.exit(3);
 } else {
   const registry = new Registry();
-  AggregatorRegistry.setRegistries(registry);
-  new AggregatorRegistry();
+  offerMetricsToPrimary(registry);
   const served = new Counter({ name: 'probe_served_total', help: 'requests', registers: [registry] });
   new Gauge({ name: 'probe_shared', help: 'the same in every worker', registers: [registry], aggregator: 'max', collect() { this.set(7); } });
   http.createServer(async (request, response) => {
     if (request.url === '/metrics') return response.end(await metricsOfAllWorkers());
     if (request.url === '/pid') return response.end(String(process.pid));
+    if (request.url === '/ask-and-die') {
+      // Asks the primary for the metrics and dies before the answer can arrive.
+      metricsOfAllWorkers().catch(() => undefined);
+      response.end('bye', () => process.exit(1));
+      return;
+    }
     served.inc();
     response.end('ok');
   }).listen(Number(process.env.PROBE_PORT), '127.0.0.1');
@@ -80,6 +87,15 @@ describe('an HTTP app on several worker processes', () => {
     expect(metrics).toMatch(/^probe_shared 7$/m); // a shared figure, not doubled
   }, 30_000);
 
+  it('keeps serving when a worker dies while the primary collects the metrics it asked for', async () => {
+    await get('/ask-and-die');
+    // The primary answers once every worker has sent its registry or its wait (3 s) is over.
+    await sleep(3_500);
+    const pids = await until(async () => new Set(await Promise.all(Array.from({ length: 8 }, () => get('/pid')))), (seen) => seen.size === 2);
+    expect(pids.size).toBe(2);
+    expect(await get('/metrics')).toMatch(/^probe_shared 7$/m);
+  }, 30_000);
+
   it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {
     const victim = Number(await get('/pid'));
     process.kill(victim, 'SIGKILL');
@@ -90,5 +106,23 @@ describe('an HTTP app on several worker processes', () => {
     app.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const pid of pids) expect(() => process.kill(Number(pid), 0)).toThrow();
+  }, 30_000);
+});
+
+describe('an HTTP app whose workers cannot start', () => {
+  it('stops, with an error, as a single process would', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cluster-probe-'));
+    try {
+      const main = join(dir, 'main.js');
+      writeFileSync(main, APP);
+      const app = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), main], {
+        env: { ...process.env, PROBE_PORT: String(port + 1), PROBE_FAIL_TO_START: '1', LOG_LEVEL: 'silent' },
+        stdio: 'ignore',
+      });
+      const code = await new Promise<number | null>((resolve) => app.on('exit', (exitCode) => resolve(exitCode)));
+      expect(code).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 30_000);
 });
