@@ -85,12 +85,13 @@ export async function runHttpApp<S extends z.ZodType<{ PORT: number; HOST: strin
     process.stderr.write(`${name}: ${error.message}\n`);
     process.exit(1);
   }
+  const appOptions = typeof options === 'function' ? options(config) : options;
   const workers = config.HTTP_WORKERS ?? 1;
   if (workers > 1 && cluster.isPrimary) {
-    superviseWorkers(typeof options === 'function' ? options(config).name : options.name, workers);
+    superviseWorkers(appOptions.name, workers);
     return;
   }
-  const app = await createHttpApp(appModule(config), typeof options === 'function' ? options(config) : options);
+  const app = await createHttpApp(appModule(config), appOptions);
   (app.getHttpServer() as import('node:http').Server).headersTimeout = 66_000;
   await app.listen(config.PORT, config.HOST);
 }

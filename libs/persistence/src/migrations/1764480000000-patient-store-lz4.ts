@@ -26,9 +26,14 @@ export function patientStoreCompression(table: string, method: 'lz4' | 'pglz'): 
 /** Sets the compression of columns of a table, where the server has that method (built with it). */
 export function columnCompression(table: string, columns: readonly string[], method: 'lz4' | 'pglz'): string {
   const alter = columns.map((column) => `ALTER COLUMN ${column} SET COMPRESSION ${method}`).join(', ');
+  return whereServerCompresses(method, `ALTER TABLE ${table} ${alter}`);
+}
+
+/** Runs a statement only where the server was built with a compression method (lz4 is optional). */
+export function whereServerCompresses(method: 'lz4' | 'pglz', statement: string): string {
   return `DO $$ BEGIN
       IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND '${method}' = ANY (enumvals)) THEN
-        EXECUTE 'ALTER TABLE ${table} ${alter}';
+        EXECUTE '${statement}';
       END IF;
     END $$`;
 }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { columnCompression } from './1764480000000-patient-store-lz4';
+import { columnCompression, whereServerCompresses } from './1764480000000-patient-store-lz4';
 
 const ARRAY_COLUMNS = ['event_ids', 'event_types', 'topics', 'message_keys', 'value_lengths'];
 
@@ -19,11 +19,8 @@ export class OutboxLz41764530000000 implements MigrationInterface {
   name = 'OutboxLz41764530000000';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`DO $$ BEGIN
-        IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
-          ALTER TABLE outbox ALTER COLUMN message_values SET STORAGE EXTENDED;
-        END IF;
-      END $$`);
+    // Compressible only where lz4 is there: without it the values stay out of line, uncompressed, as before.
+    await db.query(whereServerCompresses('lz4', 'ALTER TABLE outbox ALTER COLUMN message_values SET STORAGE EXTENDED'));
     await db.query(columnCompression('outbox', ['message_values', ...ARRAY_COLUMNS], 'lz4'));
   }
 
